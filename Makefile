@@ -1,0 +1,56 @@
+# talentsim: make run (baseline), make test (whole suite), make bench (speed and memory).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Python 3.12: pyenv's 3.12 if present (see .python-version), else python3.12 on PATH.
+PYTHON312 ?= $(shell (pyenv which python3.12 2>/dev/null || command -v python3.12 || command -v python3) | head -n1)
+
+.PHONY: run test bench lint format venv install install-test regression-update clean
+
+$(VENV)/.created:
+	@$(PYTHON312) -c 'import sys; assert sys.version_info >= (3, 12), f"talentsim needs Python 3.12+, found {sys.version.split()[0]} at {sys.executable}"'
+	$(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	touch $@
+
+venv: $(VENV)/.created
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: install and run the baseline scenario (ARGS="--replicates 10" to add options)
+run: install
+	$(VENV)/bin/talentsim run $(ARGS)
+
+## make test: install the test extras and run lint and the whole test suite
+test: install-test
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make bench: speed and memory benchmarks (writes benchmarks/results/latest.json)
+bench: install-test
+	$(PY) benchmarks/run_all.py
+
+lint: install-test
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+format: install-test
+	$(VENV)/bin/ruff format src tests benchmarks
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+
+## make regression-update: rewrite the fixed-seed regression baseline (commit it with a reason)
+regression-update: install-test
+	$(PY) tests/regression/update.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist src/*.egg-info

@@ -1,0 +1,214 @@
+"""Stage 7: decisions. Stay, switch within the US, or return to a Chinese firm in sector k.
+
+Each option's utility adds the weighted factors of DESIGN.md: log PPP pay and equity, expected
+pay growth over the horizon (room for growth), expected promotions (with the bamboo ceiling
+in US firms), belonging to the destination, opportunity (sector demand growth and start-up
+upside), family pull and peers' experience (China options), visa risk and US-China tension
+(US options) and the cost of moving. The choice is a multinomial-logit draw (Gumbel-max).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from talentsim.belonging import family_pull
+from talentsim.careers import next_step_hazards, ppp_pay, salary_of, wage_group_of
+from talentsim.macro import CHINA_WAGE_GROUP
+from talentsim.offers import Offers
+from talentsim.scenario import Scenario
+from talentsim.streams import Draw
+from talentsim.taxonomy import CN_SECTORS, REASONS, Country
+from talentsim.visas import visa_risk
+
+if TYPE_CHECKING:
+    from talentsim.model import TalentModel
+
+STAY, SWITCH, RETURN = 0, 1, 2
+CN_OTHER = CN_SECTORS.index("other")  # founders start firms in start-ups and 'other'
+
+
+@dataclass
+class JobTerms:
+    """What a job offers, per worker: the inputs of its utility."""
+
+    log_pay: np.ndarray  # log PPP pay and equity
+    growth: np.ndarray  # expected annual pay growth
+    promotion: np.ndarray  # hazard of the next promotion
+    opportunity: np.ndarray  # sector demand growth plus start-up upside
+
+
+def job_terms(
+    model: TalentModel,
+    country: np.ndarray,
+    pay_cat: np.ndarray,
+    firm: np.ndarray,
+    level: np.ndarray,
+    education: np.ndarray,
+    pay_mult: np.ndarray,
+) -> JobTerms:
+    """The utility inputs of a job (current or offered) for each worker."""
+    p, macro, firms = model.p, model.macro, model.firms
+    group = wage_group_of(model, country, pay_cat, firm)
+    salary = salary_of(model, group, firm, level, education, pay_mult)
+    in_us = country == Country.US
+    sector = firms.sector[firm]
+    us_h, cn_h = next_step_hazards(p)
+    upside = p.firms.startup_upside * firms.startup[firm] * firms.equity_rate[firm]
+    return JobTerms(
+        log_pay=np.log(ppp_pay(model, country, salary, firm)),
+        growth=np.where(in_us, macro.us_pay_growth, macro.cn_pay_growth[sector]),
+        promotion=np.where(in_us, us_h[level], cn_h[level]),
+        opportunity=np.where(in_us, macro.us_demand_growth, macro.cn_demand_growth[sector])
+        + upside,
+    )
+
+
+def job_value(p: Scenario, terms: JobTerms) -> np.ndarray:
+    """The part of utility every job has: pay, growth, promotions, opportunity."""
+    w, horizon = p.decisions.weights, p.decisions.horizon_years
+    return (
+        w.salary * terms.log_pay
+        + w.growth * horizon * terms.growth
+        + w.promotion * horizon * terms.promotion
+        + w.opportunity * terms.opportunity
+    )
+
+
+def us_extras(
+    model: TalentModel,
+    idx: np.ndarray,
+    visa: np.ndarray | None = None,
+    clock: np.ndarray | None = None,
+) -> np.ndarray:
+    """Belonging to the US, visa risk and tension: utility of living in the US.
+
+    `visa` and `clock` default to the workers' current status.
+    """
+    people, p = model.people, model.p
+    w = p.decisions.weights
+    visa = people.visa[idx] if visa is None else visa
+    clock = people.visa_clock[idx] if clock is None else clock
+    risk = visa_risk(p, visa, clock, people.segment[idx], people.education[idx])
+    return w.belonging * people.belong_us[idx] - w.visa_risk * risk - w.tension * model.macro.tension
+
+
+def china_extras(model: TalentModel, idx: np.ndarray) -> np.ndarray:
+    """Belonging to China, family pull and peers' experience: utility of living in China."""
+    people, p = model.people, model.p
+    w = p.decisions.weights
+    family = family_pull(p, people.only_child[idx], people.parent_age[idx],
+                         people.family_event[idx])
+    return (
+        w.belonging * people.belong_cn[idx] + w.family * family + w.peers * model.peer_fared[idx]
+    )
+
+
+def gumbel(model: TalentModel, draw: Draw, rows: int, columns: int) -> np.ndarray:
+    """Standard Gumbel noise, one row per decider (in slot order)."""
+    u = model.streams.generator(draw, model.tick).random((rows, columns))
+    return -np.log(-np.log1p(-u))
+
+
+def decide(model: TalentModel, offers: Offers) -> None:
+    """Every worker holding an offer (or forced out) chooses; returns and switches apply."""
+    if len(offers.idx) == 0:
+        return
+    people, p = model.people, model.p
+    idx = offers.idx
+    country_us = np.full(len(idx), Country.US, dtype=np.int8)
+    country_cn = np.full(len(idx), Country.CHINA, dtype=np.int8)
+    pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
+    stay = job_terms(model, country_us, pay_cat, people.employer[idx], level, education,
+                     people.pay_mult[idx])
+    switch = job_terms(model, country_us, pay_cat, offers.us_firm, level, education,
+                       offers.us_pay_mult)
+    back = job_terms(model, country_cn, pay_cat, offers.cn_firm, offers.cn_level, education,
+                     offers.cn_pay_mult)
+    in_us = us_extras(model, idx)
+    in_cn = china_extras(model, idx)
+    d = p.decisions
+    utility = np.column_stack(
+        [
+            job_value(p, stay) + in_us,
+            job_value(p, switch) + in_us - d.moving_cost_switch,
+            job_value(p, back) + in_cn - d.moving_cost_return,
+        ]
+    )
+    utility[offers.forced, STAY] = -np.inf
+    utility[~offers.has_us | offers.forced, SWITCH] = -np.inf
+    utility[~offers.has_cn, RETURN] = -np.inf
+    choice = np.argmax(utility + gumbel(model, Draw.DECISION, len(idx), 3), axis=1)
+
+    switching = choice == SWITCH
+    people.employer[idx[switching]] = offers.us_firm[switching]
+    people.pay_mult[idx[switching]] = offers.us_pay_mult[switching]
+
+    returning = choice == RETURN
+    reasons = reason_mask(model, idx, stay, back, offers.forced)
+    apply_return(model, offers, returning, back, reasons)
+
+
+def reason_mask(
+    model: TalentModel, idx: np.ndarray, stay: JobTerms, back: JobTerms, forced: np.ndarray
+) -> np.ndarray:
+    """Reasons a returnee would give: factors adding at least `reason_threshold` to returning.
+
+    Bits follow taxonomy.REASONS: family, belonging, China's development (growth, promotion
+    and opportunity), unfavourable conditions abroad (lost status, visa risk, tension).
+    """
+    people, p = model.people, model.p
+    w, d = p.decisions.weights, p.decisions
+    threshold = d.reason_threshold
+    family = w.family * family_pull(p, people.only_child[idx], people.parent_age[idx],
+                                    people.family_event[idx])
+    belonging = w.belonging * (people.belong_cn[idx] - people.belong_us[idx])
+    development = (
+        w.growth * d.horizon_years * (back.growth - stay.growth)
+        + w.promotion * d.horizon_years * (back.promotion - stay.promotion)
+        + w.opportunity * (back.opportunity - stay.opportunity)
+    )
+    risk = visa_risk(p, people.visa[idx], people.visa_clock[idx], people.segment[idx],
+                     people.education[idx])
+    abroad = forced | (w.visa_risk * risk + w.tension * model.macro.tension >= threshold)
+    bits = [family >= threshold, belonging >= threshold, development >= threshold, abroad]
+    mask = np.zeros(len(idx), dtype=np.uint8)
+    for bit, flag in enumerate(bits):
+        mask |= flag.astype(np.uint8) << bit
+    assert len(bits) == len(REASONS)
+    return mask
+
+
+def apply_return(
+    model: TalentModel, offers: Offers, returning: np.ndarray, back: JobTerms,
+    reasons: np.ndarray,
+) -> None:
+    """Move the workers who chose to return to their Chinese firm."""
+    people, p, firms = model.people, model.p, model.firms
+    slots = offers.idx[returning]
+    firm = offers.cn_firm[returning]
+    people.country[slots] = Country.CHINA
+    people.employer[slots] = firm
+    people.wage_group[slots] = CHINA_WAGE_GROUP + firms.sector[firm]
+    people.level[slots] = offers.cn_level[returning]
+    people.pay_mult[slots] = offers.cn_pay_mult[returning]
+    people.returns[slots] += 1
+    people.return_time[slots] = model.t
+    people.return_sector[slots] = offers.cn_sector[returning]
+    people.return_reasons[slots] = reasons[returning]
+    people.return_pay_ppp[slots] = np.exp(back.log_pay[returning])
+    people.fared[slots] = 0.0
+    people.visa_clock[slots] = 0.0
+    can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
+    people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
+
+    weight = people.weight[slots]
+    model.flows["returns"] += float(weight.sum())
+    model.flows["forced_returns"] += float(weight[offers.forced[returning]].sum())
+    segment_flows = np.bincount(people.segment[slots], weights=weight, minlength=4)
+    sector_flows = np.bincount(offers.cn_sector[returning], weights=weight, minlength=5)
+    model.returns_by_segment += segment_flows
+    model.returns_by_sector += sector_flows
+

@@ -1,0 +1,222 @@
+"""Stage 2: the starting population, graduates entering the pool, ageing and exits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from talentsim.scenario import Scenario
+from talentsim.streams import Draw
+from talentsim.taxonomy import (
+    CN_SECTORS,
+    NO_SKILL,
+    SEGMENTS,
+    SV_TECH,
+    US_SECTOR_OF_SEGMENT,
+    Country,
+    Visa,
+)
+
+if TYPE_CHECKING:
+    from talentsim.model import TalentModel
+
+#: Age at graduation and years of study in the US, by degree (structural assumptions).
+GRADUATION_AGE = np.array([22.5, 24.5, 29.0])
+STUDY_YEARS = np.array([4.0, 2.0, 5.0])
+#: Segments whose graduates get the STEM extension of OPT.
+STEM_SEGMENTS = np.array([True, False, True, False])
+
+# Columns of the uniform draws used to create a worker.
+_SEGMENT, _SKILL, _EDUCATION, _YEARS, _ONLY_CHILD, _PARENT = range(6)
+_GC_FILE, _GC_WAIT, _EMPLOYER, _PROMO = 6, 7, 8, 9  # _PROMO..+3: one per ladder step
+_COLUMNS = 13
+
+
+def _categorical(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Category index for each uniform draw, given category shares."""
+    cdf = np.cumsum(shares)
+    return np.minimum(np.searchsorted(cdf / cdf[-1], u, side="right"), len(shares) - 1)
+
+
+def _shares(model_obj: object) -> np.ndarray:
+    return np.array(list(model_obj.model_dump().values()), dtype=float)
+
+
+def create_workers(
+    model: TalentModel,
+    count: int,
+    gen: np.random.Generator,
+    years_since_graduation: np.ndarray | None,
+) -> slice:
+    """Add `count` workers in the US with profiles drawn from the scenario.
+
+    Args:
+        model: The model whose arrays receive the workers.
+        count: Number of workers.
+        gen: Generator for this batch (a stream keyed by step, for common random numbers).
+        years_since_graduation: Per worker, or None for new graduates (0).
+
+    Returns:
+        The slice of the new slots.
+    """
+    p, people = model.p, model.people
+    new = people.add(count)
+    u = gen.random((count, _COLUMNS))
+    z = gen.standard_normal(count)
+    if years_since_graduation is None:
+        segment_mix = _shares(p.entry.segment_mix)
+        ysg = np.zeros(count)
+    else:
+        segment_mix = _shares(p.population.segment_mix)
+        ysg = years_since_graduation
+    segment = _categorical(segment_mix, u[:, _SEGMENT])
+    skill = np.where(
+        segment == SV_TECH, _categorical(_shares(p.population.skill_mix), u[:, _SKILL]), NO_SKILL
+    )
+    education = np.zeros(count, dtype=np.int8)
+    for s, name in enumerate(SEGMENTS):
+        mask = segment == s
+        edu_mix = _shares(getattr(p.population.education_mix, name))
+        education[mask] = _categorical(edu_mix, u[mask, _EDUCATION])
+
+    age = GRADUATION_AGE[education] + ysg
+    years_us = STUDY_YEARS[education] + ysg
+    people.active[new] = True
+    people.country[new] = Country.US
+    people.weight[new] = p.population.weight
+    people.age[new] = age
+    people.education[new] = education
+    people.segment[new] = segment
+    people.skill[new] = skill
+    people.pay_cat[new] = np.where(segment == SV_TECH, skill, segment + 2)
+    people.wage_group[new] = people.pay_cat[new]
+    people.years_us[new] = years_us
+    people.only_child[new] = u[:, _ONLY_CHILD] < p.population.only_child_share
+    people.parent_age[new] = age + 26.0 + 8.0 * u[:, _PARENT]
+    b = p.belonging
+    people.belong_us[new] = 1 - (1 - b.initial_us) * np.exp(-b.us_gain_rate * years_us)
+    people.belong_cn[new] = b.initial_china * np.exp(-b.china_decay_rate * years_us)
+    people.pay_mult[new] = np.exp(p.pay.individual_sd * z - 0.5 * p.pay.individual_sd**2)
+    us_sector = np.asarray(US_SECTOR_OF_SEGMENT)[segment]
+    people.employer[new] = model.us_firm_sampler.draw(us_sector, u[:, _EMPLOYER])
+    _initial_visas(p, people, new, segment, ysg, u)
+    people.level[new] = _initial_levels(p, ysg, u[:, _PROMO : _PROMO + 4])
+    _link_peers(model, new, segment, gen)
+    return new
+
+
+def _initial_visas(
+    p: Scenario, people: object, new: slice, segment: np.ndarray, ysg: np.ndarray, u: np.ndarray
+) -> None:
+    """Visa status from years since graduation: OPT, then H-1B, green card filing, residence.
+
+    Filing and approval are exponential waiting times; workers still on an H-1B past its
+    limit must have filed (they are in the pool), so they are set to pending.
+    """
+    v = p.visas
+    opt_years = np.where(STEM_SEGMENTS[segment], v.opt_years_stem, v.opt_years_other)
+    after_opt = ysg - opt_years
+    t_file = -np.log1p(-u[:, _GC_FILE]) / max(v.green_card_sponsor_rate, 1e-9)
+    t_permanent = t_file - np.log1p(-u[:, _GC_WAIT]) * v.green_card_wait_years
+    visa = np.full(len(ysg), Visa.STUDENT_OPT, dtype=np.int8)
+    clock = ysg.copy()
+    h1b = after_opt >= 0
+    visa[h1b] = Visa.H1B
+    clock[h1b] = after_opt[h1b]
+    pending = h1b & ((after_opt >= t_file) | (after_opt >= v.h1b_max_years))
+    visa[pending] = Visa.GREEN_CARD_PENDING
+    clock[pending] = np.maximum(after_opt - np.minimum(t_file, v.h1b_max_years), 0)[pending]
+    permanent = h1b & (after_opt >= t_permanent)
+    visa[permanent] = Visa.PERMANENT
+    clock[permanent] = (after_opt - t_permanent)[permanent]
+    people.visa[new] = visa
+    people.visa_clock[new] = clock
+
+
+def _initial_levels(p: Scenario, ysg: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Career level reached after `ysg` years in US firms (exponential waits per step)."""
+    hazards = us_promotion_hazards(p)
+    elapsed = np.zeros(len(ysg))
+    level = np.zeros(len(ysg), dtype=np.int8)
+    for step, hazard in enumerate(hazards):
+        elapsed += -np.log1p(-u[:, step]) / max(hazard, 1e-12)
+        level += (elapsed <= ysg).astype(np.int8)
+    return level
+
+
+def us_promotion_hazards(p: Scenario) -> np.ndarray:
+    """Promotion hazards of Chinese-born workers in US firms, per step of the ladder."""
+    r, c = p.careers.promotion, p.careers
+    return np.array(
+        [
+            r.to_senior,
+            r.to_manager * (1 - c.bamboo_penalty_management),
+            r.to_director * (1 - c.bamboo_penalty_management),
+            r.to_executive * (1 - c.bamboo_penalty_executive),
+        ]
+    )
+
+
+def _link_peers(model: TalentModel, new: slice, segment: np.ndarray, gen: np.random.Generator) -> None:
+    """Give each new worker peers drawn from the active workers of the same segment."""
+    people = model.people
+    k = people.peers.shape[0]
+    if k == 0:
+        return
+    active = people.view("active")
+    seg_all = people.view("segment")
+    u = gen.random((k, len(segment)))
+    for s in range(len(SEGMENTS)):
+        rows = np.flatnonzero(segment == s)
+        if len(rows) == 0:
+            continue
+        pool = np.flatnonzero(active & (seg_all == s))
+        picks = pool[(u[:, rows] * len(pool)).astype(np.int64)]
+        slots = rows + new.start
+        people.peers[:, slots] = np.where(picks == slots[None, :], -1, picks)  # no self-links
+
+
+def initialise(model: TalentModel) -> None:
+    """Create the starting pool with a spread of years since graduation."""
+    p = model.p
+    gen = model.streams.generator(Draw.INIT, 0)
+    count = p.population.size
+    ysg = -np.log1p(-gen.random(count)) * p.population.years_since_graduation_mean
+    max_ysg = p.exit.retirement_age - GRADUATION_AGE.max() - 0.5
+    create_workers(model, count, gen, np.minimum(ysg, max_ysg))
+
+
+def entry(model: TalentModel) -> None:
+    """New graduates join the pool (a deterministic number, so scenarios stay aligned)."""
+    p = model.p
+    years = model.t - model.config.time.start
+    expected = p.entry.rate * model.config.population.size * np.exp(p.entry.growth * years)
+    model.entry_carry += expected * model.dt
+    count = int(model.entry_carry)
+    model.entry_carry -= count
+    if count:
+        gen = model.streams.generator(Draw.ENTRY, model.tick)
+        new = create_workers(model, count, gen, None)
+        model.flows["entrants"] += float(model.people.weight[new].sum(dtype=np.float64))
+
+
+def age_and_exit(model: TalentModel) -> None:
+    """Everyone ages one step; workers retire or leave the pool."""
+    people, p, dt = model.people, model.p, model.dt
+    active = people.view("active")
+    us = active & (people.view("country") == Country.US)
+    dt32 = np.float32(dt)
+    us_dt = us * dt32  # multiplying by the mask is much faster than masked assignment
+    people.view("age")[:] += dt32
+    people.view("parent_age")[:] += dt32
+    people.view("years_us")[:] += us_dt
+    people.view("visa_clock")[:] += us_dt
+
+    u = model.streams.uniform(Draw.EXIT, model.tick, people.n)
+    leave_prob = -np.expm1(-p.exit.attrition_rate * dt)
+    leaving = active & ((people.view("age") >= p.exit.retirement_age) | (u < leave_prob))
+    active[leaving] = False
+    weight = people.view("weight")
+    model.flows["exits"] += float(np.dot(weight, leaving & us))
+    model.flows["exits_china"] += float(np.dot(weight, leaving & ~us))

@@ -1,0 +1,131 @@
+"""Stage 6: job offers from Chinese firms (by sector) and from other US firms.
+
+Chinese offers arrive at a rate that grows with sector demand, the worker's profile (degree,
+level), peers who returned and talent programmes; the sector follows demand and the
+segment's fit. AI/ML offers from Chinese tech firms are heavy-tailed (Pareto). Workers who
+lost their status search in China and always hold an offer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from talentsim.scenario import Scenario
+from talentsim.streams import Draw
+from talentsim.taxonomy import (
+    AI_ML,
+    CN_SECTORS,
+    CN_TECHNOLOGY,
+    MANAGER,
+    PHD,
+    SEGMENTS,
+    TOP_LEVEL,
+    US_SECTOR_OF_SEGMENT,
+    Country,
+)
+
+if TYPE_CHECKING:
+    from talentsim.model import TalentModel
+
+
+@dataclass
+class Offers:
+    """Offers held this step by workers in the US who must decide (one row each)."""
+
+    idx: np.ndarray  # worker slots
+    forced: np.ndarray  # lost US status: must leave
+    has_cn: np.ndarray
+    cn_sector: np.ndarray
+    cn_firm: np.ndarray
+    cn_level: np.ndarray
+    cn_pay_mult: np.ndarray
+    has_us: np.ndarray
+    us_firm: np.ndarray
+    us_pay_mult: np.ndarray
+    extra_u: np.ndarray  # a spare uniform per row (who founds a firm on return)
+
+
+def sector_weights(p: Scenario, demand: np.ndarray) -> np.ndarray:
+    """Weight of each (segment, Chinese sector): the segment's fit times sector demand."""
+    fit = np.array(
+        [list(getattr(p.offers.fit, s).model_dump().values()) for s in SEGMENTS], dtype=float
+    )
+    return fit * demand[None, :]
+
+
+def programme_eligible(people: object, idx: np.ndarray | slice) -> np.ndarray:
+    """Who talent programmes target: doctorates, managers and above, AI/ML specialists."""
+    return (
+        (people.education[idx] == PHD)
+        | (people.level[idx] >= MANAGER)
+        | (people.skill[idx] == AI_ML)
+    )
+
+
+def china_offer_hazard(model: TalentModel, weights: np.ndarray) -> np.ndarray:
+    """Annual hazard of a Chinese offer, for every slot."""
+    people, o = model.people, model.p.offers
+    used = slice(0, people.n)
+    education_mult = np.array([o.bachelor_multiplier, 1.0, o.phd_multiplier])
+    profile = education_mult[people.view("education")] * (
+        1 + o.level_multiplier * people.view("level")
+    )
+    reach = 1 + o.peer_reach * model.peer_share
+    programme = 1 + model.macro.programme * programme_eligible(people, used)
+    sector_total = o.china_rate * weights.sum(axis=1)
+    return sector_total[people.view("segment")] * profile * reach * programme
+
+
+def draw_offers(model: TalentModel) -> Offers:
+    """Who in the US holds a Chinese or a US offer this step, and on what terms."""
+    people, p, dt, step = model.people, model.p, model.dt, model.tick
+    weights = sector_weights(p, model.macro.cn_demand)
+
+    u_cn = model.streams.uniform(Draw.CHINA_OFFER, step, people.n)
+    u_us = model.streams.uniform(Draw.US_OFFER, step, people.n)
+    forced = model.forced
+    has_cn = forced | (model.in_us & (u_cn < -np.expm1(-china_offer_hazard(model, weights) * dt)))
+    has_us = model.in_us & ~forced & (u_us < -np.expm1(-p.offers.us_rate * dt))
+    idx = np.flatnonzero(has_cn | has_us)
+
+    # Terms of the offers: draws for the deciders only, in slot order.
+    gen = model.streams.generator(Draw.CHINA_SECTOR, step)
+    u = gen.random((len(idx), 6))
+    z = model.streams.generator(Draw.OFFER_PAY, step).standard_normal((len(idx), 2))
+    segment = people.segment[idx]
+    cdf = np.cumsum(weights, axis=1)[segment]
+    cn_sector = (cdf < u[:, [0]] * cdf[:, [-1]]).sum(axis=1).clip(0, len(CN_SECTORS) - 1)
+    cn_firm = model.cn_firm_sampler.draw(cn_sector, u[:, 1])
+    step_up = u[:, 2] < p.careers.returnee_step_up
+    cn_level = np.minimum(people.level[idx] + step_up, TOP_LEVEL).astype(np.int8)
+
+    o = p.offers
+    sd = o.offer_sd
+    cn_mult = people.pay_mult[idx] * np.exp(sd * z[:, 0] - 0.5 * sd**2)
+    ai_tech = (people.skill[idx] == AI_ML) & (cn_sector == CN_TECHNOLOGY)
+    pareto = (1.0 - u[:, 3]) ** (-1.0 / o.ai_tail_alpha)
+    cn_mult = np.where(ai_tech, cn_mult * pareto, cn_mult)
+    bonus = 1 + p.macro.programme_pay_bonus * model.macro.programme * programme_eligible(
+        people, idx
+    )
+    cn_mult = cn_mult * bonus
+
+    us_sector = np.asarray(US_SECTOR_OF_SEGMENT)[segment]
+    us_firm = model.us_firm_sampler.draw(us_sector, u[:, 4])
+    us_mult = people.pay_mult[idx] * np.exp(o.us_switch_premium + sd * z[:, 1] - 0.5 * sd**2)
+    return Offers(
+        idx=idx,
+        forced=forced[idx],
+        has_cn=has_cn[idx],
+        cn_sector=cn_sector,
+        cn_firm=cn_firm,
+        cn_level=cn_level,
+        cn_pay_mult=cn_mult,
+        has_us=has_us[idx],
+        us_firm=us_firm,
+        us_pay_mult=us_mult,
+        extra_u=u[:, 5],
+    )

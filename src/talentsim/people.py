@@ -1,0 +1,103 @@
+"""Worker state as a struct of arrays behind stable slot ids.
+
+Each worker owns one slot for the whole run: slots are never reused, so a slot id is a
+stable identity. Workers who leave the pool drop out of the active mask. Arrays grow
+geometrically when graduates enter, so appending is amortised O(1) per worker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Every worker state variable with its dtype (see docs/ODD.md, "State variables").
+#: Codes used to index lookup tables every step are intp: numpy gathers with them are
+#: two to three times faster than with int8 codes.
+FIELDS: dict[str, np.dtype] = {
+    "active": np.dtype(bool),  # in the pool (not retired or left)
+    "country": np.dtype(np.int8),  # Country: where the worker lives and works
+    "weight": np.dtype(np.float64),  # people this agent stands for
+    "age": np.dtype(np.float32),
+    "education": np.dtype(np.intp),  # index into EDUCATION
+    "segment": np.dtype(np.intp),  # index into SEGMENTS
+    "skill": np.dtype(np.int8),  # index into SKILLS
+    "pay_cat": np.dtype(np.intp),  # index into macro.US_PAY_CATEGORIES (skill or segment)
+    "wage_group": np.dtype(np.intp),  # pay_cat in the US; 6 + sector of the firm in China
+    "years_us": np.dtype(np.float32),  # years lived in the US
+    "visa": np.dtype(np.int8),  # Visa
+    "visa_clock": np.dtype(np.float32),  # years in the current visa status
+    "employer": np.dtype(np.intp),  # firm id
+    "level": np.dtype(np.intp),  # career level, index into LEVELS
+    "pay_mult": np.dtype(np.float32),  # individual pay multiplier (log-normal)
+    "salary": np.dtype(np.float64),  # annual salary in the local currency
+    "equity": np.dtype(np.float64),  # annual equity vesting in the local currency
+    "only_child": np.dtype(bool),
+    "parent_age": np.dtype(np.float32),
+    "family_event": np.dtype(np.float32),  # pull of a recent family event, decays
+    "belong_us": np.dtype(np.float32),  # belonging to the US, [0, 1]
+    "belong_cn": np.dtype(np.float32),  # belonging to China, [0, 1]
+    "returns": np.dtype(np.int16),  # times returned to China
+    "return_time": np.dtype(np.float32),  # decimal year of the latest return (nan if never)
+    "return_sector": np.dtype(np.int8),  # CN_SECTORS index of the latest return (-1 if never)
+    "return_reasons": np.dtype(np.uint8),  # bit mask over REASONS at the latest return
+    "founder": np.dtype(bool),  # founded a firm on return
+    "return_pay_ppp": np.dtype(np.float32),  # PPP pay of the job taken on the latest return
+    "fared": np.dtype(np.float32),  # log growth of PPP pay since the latest return
+}
+
+#: Initial value of fields whose zero is not the natural "unset".
+FILL: dict[str, float] = {"return_time": np.nan, "return_sector": -1, "employer": -1}
+
+
+class People:
+    """Arrays of worker state, indexed by slot."""
+
+    def __init__(self, capacity: int) -> None:
+        """Allocate arrays for `capacity` slots; none is used yet."""
+        self.n = 0
+        self.capacity = max(int(capacity), 16)
+        for name, dtype in FIELDS.items():
+            setattr(self, name, self._new(name, dtype, self.capacity))
+        self.peers = np.full((0, self.capacity), -1, dtype=np.int32)  # (links, slots)
+
+    @staticmethod
+    def _new(name: str, dtype: np.dtype, size: int) -> np.ndarray:
+        array = np.zeros(size, dtype=dtype)
+        if name in FILL:
+            array.fill(FILL[name])
+        return array
+
+    def set_peer_count(self, k: int) -> None:
+        """Allocate k peer links per slot (-1 = no peer), stored link-major."""
+        self.peers = np.full((k, self.capacity), -1, dtype=np.int32)
+
+    def add(self, count: int) -> slice:
+        """Reserve `count` new slots at the end, growing the arrays if needed.
+
+        Returns:
+            The slice of the new slots.
+        """
+        needed = self.n + count
+        if needed > self.capacity:
+            self._grow(max(needed, int(self.capacity * 1.5)))
+        new = slice(self.n, needed)
+        self.n = needed
+        return new
+
+    def _grow(self, capacity: int) -> None:
+        for name, dtype in FIELDS.items():
+            old = getattr(self, name)
+            array = self._new(name, dtype, capacity)
+            array[: self.capacity] = old
+            setattr(self, name, array)
+        peers = np.full((self.peers.shape[0], capacity), -1, dtype=np.int32)
+        peers[:, : self.capacity] = self.peers
+        self.peers = peers
+        self.capacity = capacity
+
+    def view(self, name: str) -> np.ndarray:
+        """The used part (slots 0..n-1) of a field."""
+        return getattr(self, name)[: self.n]
+
+    def nbytes(self) -> int:
+        """Memory held by the arrays."""
+        return sum(getattr(self, name).nbytes for name in FIELDS) + self.peers.nbytes

@@ -1,0 +1,72 @@
+"""Stage 8: returnees work in China; some take a US offer again (brain circulation).
+
+Returnees receive US offers at a low rate. Those without permanent residence need a new
+H-1B (a lottery and an approval). The choice between the Chinese job and the US offer uses
+the same utility as the decision stage, with the cost of moving back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from talentsim.decisions import china_extras, gumbel, job_terms, job_value, us_extras
+from talentsim.streams import Draw
+from talentsim.taxonomy import US_SECTOR_OF_SEGMENT, Country, Visa
+from talentsim.visas import h1b_win_probability
+
+if TYPE_CHECKING:
+    from talentsim.model import TalentModel
+
+
+def remigrate(model: TalentModel) -> None:
+    """Returnees with a US offer decide whether to move back to the US."""
+    people, p, dt, step = model.people, model.p, model.dt, model.tick
+    # Workers in China since before this step's decisions (not those who just returned).
+    u = model.streams.uniform(Draw.REMIGRATION, step, people.n)
+    idx = np.flatnonzero(model.in_cn & (u < -np.expm1(-p.remigration.us_offer_rate * dt)))
+    if len(idx) == 0:
+        return
+
+    gen = model.streams.generator(Draw.REMIGRATION_TERMS, step)
+    draws = gen.random((len(idx), 2))
+    z = gen.standard_normal(len(idx))
+    permanent = people.visa[idx] == Visa.PERMANENT
+    visa_ok = permanent | (
+        draws[:, 0] < h1b_win_probability(p, people.segment[idx], people.education[idx])
+    )
+    idx, draws, z, permanent = idx[visa_ok], draws[visa_ok], z[visa_ok], permanent[visa_ok]
+    if len(idx) == 0:
+        return
+
+    sd = p.offers.offer_sd
+    us_firm = model.us_firm_sampler.draw(
+        np.asarray(US_SECTOR_OF_SEGMENT)[people.segment[idx]], draws[:, 1]
+    )
+    us_mult = people.pay_mult[idx] * np.exp(sd * z - 0.5 * sd**2)
+    pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
+    here = job_terms(model, people.country[idx], pay_cat, people.employer[idx], level,
+                     education, people.pay_mult[idx])
+    there = job_terms(model, np.full(len(idx), Country.US, dtype=np.int8), pay_cat, us_firm,
+                      level, education, us_mult)
+    # Permanent residents keep their status; the others would start a new H-1B.
+    visa = np.where(permanent, Visa.PERMANENT, Visa.H1B).astype(np.int8)
+    clock = np.zeros(len(idx), dtype=np.float32)
+    utility = np.column_stack(
+        [
+            job_value(p, here) + china_extras(model, idx),
+            job_value(p, there)
+            + us_extras(model, idx, visa, clock)
+            - p.decisions.moving_cost_remigrate,
+        ]
+    )
+    go = np.argmax(utility + gumbel(model, Draw.REMIGRATION_CHOICE, len(idx), 2), axis=1) == 1
+    movers = idx[go]
+    people.visa[movers] = visa[go]
+    people.visa_clock[movers] = 0.0
+    people.country[movers] = Country.US
+    people.employer[movers] = us_firm[go]
+    people.wage_group[movers] = people.pay_cat[movers]
+    people.pay_mult[movers] = us_mult[go]
+    model.flows["remigrants"] += float(people.weight[movers].sum())

@@ -1,0 +1,131 @@
+"""The summary printed at the end of `talentsim run`: flows, stocks and the virtual survey
+beside the survey targets, each as a median with the range of 90 % of replicates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from talentsim.runner import RunResult
+from talentsim.survey import SECTOR
+from talentsim.targets import load_targets
+
+SUMMARY_YEARS = (2015, 2017, 2020, 2025)
+
+
+def _interval(values: pd.Series) -> tuple[float, float, float]:
+    """Median and 5th-95th percentiles across replicates."""
+    array = values.to_numpy(dtype=float)
+    return (
+        float(np.nanmedian(array)),
+        float(np.nanpercentile(array, 5)),
+        float(np.nanpercentile(array, 95)),
+    )
+
+
+def yearly_summary(result: RunResult) -> pd.DataFrame:
+    """Returns per year, people in the US and returned, for a few years."""
+    annual = result.annual
+    first, last = int(annual["year"].min()), int(annual["year"].max())
+    years = sorted({first, last, *(y for y in SUMMARY_YEARS if first <= y <= last)})
+    rows = []
+    for year in years:
+        block = annual[annual["year"] == year]
+        row = {"year": year}
+        for column in ("returns", "in_us", "returned"):
+            row[column], row[f"{column}_lo"], row[f"{column}_hi"] = _interval(block[column])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def survey_summary(result: RunResult) -> pd.DataFrame:
+    """Technology's and finance's shares in the 2015 and 2017 surveys beside the targets."""
+    targets = load_targets()
+    survey = result.survey
+    rows = []
+    for year in (2015, 2017):
+        for category in ("technology", "finance"):
+            block = survey[
+                (survey["year"] == year)
+                & (survey["measure"] == SECTOR)
+                & (survey["category"] == category)
+            ]
+            if block.empty:
+                continue
+            median, lo, hi = _interval(block["share"])
+            match = targets[
+                (targets["kind"] == "share")
+                & (targets["year"] == year)
+                & (targets["measure"] == SECTOR)
+                & (targets["category"] == category)
+            ]
+            rank = targets[
+                (targets["kind"] == "rank") & (targets["year"] == year)
+            ]["category"].tolist()
+            rows.append(
+                {
+                    "year": year,
+                    "category": category,
+                    "share": median,
+                    "share_lo": lo,
+                    "share_hi": hi,
+                    "first_in_share_of_runs": float((block["rank"] == 1).mean()),
+                    "target": float(match["value"].iloc[0]) if len(match) else np.nan,
+                    "target_se": float(match["se"].iloc[0]) if len(match) else np.nan,
+                    "target_first": (rank[0] == category) if rank else None,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _people(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _range(row: pd.Series, column: str, fmt) -> str:
+    return f"{fmt(row[column])} [{fmt(row[f'{column}_lo'])}-{fmt(row[f'{column}_hi'])}]"
+
+
+def print_summary(result: RunResult, console: Console) -> None:
+    """Print both summary tables."""
+    replicates = result.scenario.replicates
+    note = f"median [5th-95th percentile] over {replicates} replicate(s); people"
+    table = Table(title=f"{result.scenario.name}: flows and stocks ({note})")
+    table.add_column("year", justify="right")
+    table.add_column("returns in the year", justify="right")
+    table.add_column("in the US (end of year)", justify="right")
+    table.add_column("returned, in China", justify="right")
+    for _, row in yearly_summary(result).iterrows():
+        table.add_row(
+            str(int(row["year"])),
+            _range(row, "returns", _people),
+            _range(row, "in_us", _people),
+            _range(row, "returned", _people),
+        )
+    console.print(table)
+
+    pct = "{:.1%}".format
+    survey = Table(title="Virtual survey: employment sector of returnees vs the CCG surveys")
+    for name in ("year", "sector", "simulated share", "first in", "survey", "survey first"):
+        survey.add_column(name, justify="right")
+    for _, row in survey_summary(result).iterrows():
+        target = "-" if np.isnan(row["target"]) else (
+            f"{row['target']:.1%} ± {1.96 * row['target_se']:.1%}"
+        )
+        first = "-" if row["target_first"] is None else ("yes" if row["target_first"] else "no")
+        survey.add_row(
+            str(int(row["year"])),
+            row["category"],
+            _range(row, "share", pct),
+            f"{row['first_in_share_of_runs']:.0%} of runs",
+            target,
+            first,
+        )
+    console.print(survey)
+    console.print(
+        "Survey targets: CCG and zhaopin.com returnee surveys (n = 913 in 2015, 1,821 in "
+        "2017); ± is 1.96 binomial standard errors. The baseline is not yet calibrated "
+        "to them (see docs/ODD.md)."
+    )

@@ -1,0 +1,170 @@
+"""The scenario timeline: interventions that set, scale or add to parameters from a date.
+
+An intervention applies from its ``from`` date; with ``to`` it ramps linearly from the value
+it finds at ``from`` to its target at ``to``. Interventions on the same parameter compose in
+file order. :class:`Timeline` gives the parameters in force at any time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from talentsim.scenario import TIMELINE_SECTIONS, Intervention, Scenario
+
+#: Numeric parameters that are read only when the population is created.
+INIT_ONLY: frozenset[str] = frozenset(
+    {"pay.reference_year", "firms.size_alpha", "pay.firm_sd"}
+)
+
+
+class TimelineError(ValueError):
+    """A timeline entry that cannot apply; `index` is its position in the timeline."""
+
+    def __init__(self, index: int | None, message: str) -> None:
+        self.index = index
+        self.message = message
+        super().__init__(f"timeline[{index}]: {message}")
+
+
+def get_path(obj: Any, path: str) -> Any:
+    """Read a dotted attribute path from nested pydantic models."""
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def set_path(obj: Any, path: str, value: Any) -> None:
+    """Write a dotted attribute path in nested pydantic models (no validation)."""
+    parts = path.split(".")
+    for part in parts[:-1]:
+        obj = getattr(obj, part)
+    setattr(obj, parts[-1], value)
+
+
+def numeric_paths(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
+    """Every dotted path to a float parameter the timeline may change."""
+    paths = []
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        if not prefix and name not in TIMELINE_SECTIONS:
+            continue
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths.extend(numeric_paths(annotation, f"{path}."))
+        elif annotation is float and path not in INIT_ONLY:
+            paths.append(path)
+    return paths
+
+
+def _value_at(base: float, items: list[Intervention], t: float) -> float:
+    """A parameter's value at time t after applying its interventions in order."""
+    value = base
+    for item in items:
+        if t < item.from_:
+            continue
+        op, operand = item.operation
+        target = operand if op == "set" else value * operand if op == "scale" else value + operand
+        if item.to is None or t >= item.to:
+            value = target
+        else:
+            value = value + (target - value) * (t - item.from_) / (item.to - item.from_)
+    return value
+
+
+class Timeline:
+    """Parameters in force at each time of a run."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        """Index the scenario's interventions by parameter."""
+        self.base = scenario
+        self.by_param: dict[str, list[Intervention]] = {}
+        for item in scenario.timeline:
+            self.by_param.setdefault(item.param, []).append(item)
+        self._cache_key: tuple[float, ...] | None = None
+        self._cache: Scenario = scenario
+
+    def values_at(self, t: float) -> dict[str, float]:
+        """Values of every parameter the timeline touches, at time t."""
+        return {
+            path: _value_at(float(get_path(self.base, path)), items, t)
+            for path, items in self.by_param.items()
+        }
+
+    def params_at(self, t: float) -> Scenario:
+        """The scenario with the timeline applied at time t (cached while nothing changes)."""
+        if not self.by_param:
+            return self.base
+        values = self.values_at(t)
+        key = tuple(values.values())
+        if key != self._cache_key:
+            params = self.base.model_copy(deep=True)
+            for path, value in values.items():
+                set_path(params, path, value)
+            self._cache_key, self._cache = key, params
+        return self._cache
+
+    def breakpoints(self) -> list[float]:
+        """Times at which some intervention starts or ends."""
+        times = set()
+        for item in self.base.timeline:
+            times.add(item.from_)
+            if item.to is not None:
+                times.add(item.to)
+        return sorted(times)
+
+
+def check_timeline(scenario: Scenario) -> None:
+    """Reject interventions on unknown parameters, outside the run, or to invalid values.
+
+    Raises:
+        TimelineError: Naming the first offending intervention.
+    """
+    allowed = set(numeric_paths())
+    start, end = scenario.time.start, scenario.time.end + 1
+    for index, item in enumerate(scenario.timeline):
+        if item.param not in allowed:
+            raise TimelineError(index, _unknown_param_message(item.param, allowed))
+        for label, when in (("from", item.from_), ("to", item.to)):
+            if when is not None and not start <= when <= end:
+                raise TimelineError(
+                    index,
+                    f"'{label}: {when:g}' is outside the run ({start} to the end of "
+                    f"{scenario.time.end}); interventions must fall inside time.start..time.end",
+                )
+    timeline = Timeline(scenario)
+    for t in timeline.breakpoints():
+        params = timeline.params_at(t)
+        data = params.model_dump(by_alias=True)
+        try:
+            Scenario.model_validate(data)
+        except ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            path = ".".join(str(p) for p in first["loc"])
+            index = _first_index_touching(scenario, path, t)
+            raise TimelineError(
+                index,
+                f"at {t:g} it makes {path} = {first.get('input')!r}: "
+                f"{first['msg'][0].lower()}{first['msg'][1:]}",
+            ) from None
+
+
+def _first_index_touching(scenario: Scenario, path: str, t: float) -> int | None:
+    for index, item in enumerate(scenario.timeline):
+        if path.startswith(item.param) or item.param.startswith(path):
+            if item.from_ <= t:
+                return index
+    return None
+
+
+def _unknown_param_message(path: str, allowed: set[str]) -> str:
+    import difflib
+
+    message = f"'{path}' is not a parameter the timeline can change"
+    close = difflib.get_close_matches(path, sorted(allowed), n=1, cutoff=0.6)
+    if close:
+        message += f" (did you mean '{close[0]}'?)"
+    else:
+        message += "; use a dotted path to a number, such as visas.h1b_approval_rate"
+    return message
