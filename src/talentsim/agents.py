@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
+from talentsim.careers import salaries
 from talentsim.taxonomy import (
     CN_SECTORS,
     EDUCATION,
@@ -59,19 +60,17 @@ class Worker(mesa.Agent):
     active = ArrayAttribute("people")
     country_code = ArrayAttribute("people", "country")
     weight = ArrayAttribute("people")
-    age = ArrayAttribute("people")
+    birth = ArrayAttribute("people")
     education_code = ArrayAttribute("people", "education")
     segment_code = ArrayAttribute("people", "segment")
     skill_code = ArrayAttribute("people", "skill")
-    years_us = ArrayAttribute("people")
     visa_code = ArrayAttribute("people", "visa")
-    visa_clock = ArrayAttribute("people")
+    visa_since = ArrayAttribute("people")
     employer_id = ArrayAttribute("people", "employer")
     level = ArrayAttribute("people")
-    salary = ArrayAttribute("people")
-    equity = ArrayAttribute("people")
+    pay_mult = ArrayAttribute("people")
     only_child = ArrayAttribute("people")
-    parent_age = ArrayAttribute("people")
+    parent_birth = ArrayAttribute("people")
     belong_us = ArrayAttribute("people")
     belong_cn = ArrayAttribute("people")
     returns = ArrayAttribute("people")
@@ -87,6 +86,40 @@ class Worker(mesa.Agent):
     def country(self) -> str:
         """'US' or 'CHINA'."""
         return Country(self.country_code).name
+
+    @property
+    def age(self) -> float:
+        """Age in years at the current step."""
+        return self.model.t - self.birth
+
+    @property
+    def parent_age(self) -> float:
+        """Parents' age in years."""
+        return self.model.t - self.parent_birth
+
+    @property
+    def years_us(self) -> float:
+        """Years lived in the US so far."""
+        p, s = self.model.people, self.slot
+        years = float(p.us_years_banked[s])
+        if p.country[s] == Country.US:
+            years += self.model.t - float(p.us_since[s])
+        return years
+
+    @property
+    def visa_clock(self) -> float:
+        """Years in the current visa status."""
+        return self.model.t - self.visa_since
+
+    @property
+    def salary(self) -> float:
+        """Annual salary in the local currency (USD in the US, CNY in China)."""
+        return float(salaries(self.model, np.array([self.slot]))[0][0])
+
+    @property
+    def equity(self) -> float:
+        """Annual equity vesting in the local currency."""
+        return float(salaries(self.model, np.array([self.slot]))[1][0])
 
     @property
     def segment(self) -> str:

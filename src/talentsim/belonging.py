@@ -1,4 +1,13 @@
-"""Stage 5: belonging to the US and to China, family events, and what peers report."""
+"""Stage 5: belonging to the US and to China, family events, and what peers report.
+
+Belonging and peers' news are slow: they are updated once a year, in the first step of the
+year, by the exact solution of their linear dynamics over that year. Family events can
+happen in any step.
+
+In the US:  d(belong_us)/dt = g (1 - b) - s T b     (g: us_gain_rate, s T: tension erosion)
+            d(belong_cn)/dt = -d b + e P (1 - b)     (d: china_decay_rate, e P: peers returned)
+In China:   d(belong_us)/dt = -u b,   d(belong_cn)/dt = c (1 - b)
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from talentsim.careers import ppp_pay
+from talentsim.careers import ppp_pay, salaries
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
 
@@ -17,24 +26,24 @@ if TYPE_CHECKING:
 def update_peer_signals(model: TalentModel) -> None:
     """What each worker hears from peers: the share now in China and how they fared.
 
-    Workers compare notes once a year (in the first step of the year); entrants hear
-    nothing until then. `fared` is the log growth of a returnee's PPP pay since return.
+    `fared` is the log growth of a returnee's PPP pay since return; `peer_fared` sums it
+    over a worker's returned peers, divided by the number of links.
     """
     people = model.people
     peer_share, peer_fared = model.peer_share, model.peer_fared
     k = people.peers.shape[0]
     peer_share[:] = 0.0
     peer_fared[:] = 0.0
+    in_cn = np.flatnonzero(model.in_cn)
+    salary, _ = salaries(model, in_cn)
+    pay = ppp_pay(model, people.country[in_cn], salary, people.employer[in_cn])
+    people.fared[in_cn] = np.log(pay / people.return_pay_ppp[in_cn])
     if k == 0:
         return
-    in_cn = model.in_cn
-    fared = people.view("fared")
-    pay = ppp_pay(model, people.view("country"), people.view("salary"), people.view("employer"))
-    fared[in_cn] = np.log(pay[in_cn] / people.view("return_pay_ppp")[in_cn])
     # One gather per link: 0 for peers not in China (and for slot -1, no peer),
     # 1 + fared for peers in China.
     news = np.zeros(people.n + 1)
-    news[:-1] = np.where(in_cn, 1.0 + fared, 0.0)
+    news[in_cn] = 1.0 + people.fared[in_cn]
     for links in people.peers[:, : people.n]:
         heard = news[links]
         peer_share += heard != 0
@@ -44,37 +53,69 @@ def update_peer_signals(model: TalentModel) -> None:
     peer_fared /= k
 
 
-def family_pull(p: Scenario, only_child: np.ndarray, parent_age: np.ndarray,
-                event: np.ndarray) -> np.ndarray:
+def family_pull(
+    p: Scenario, only_child: np.ndarray, parent_age: np.ndarray, years_since_event: np.ndarray
+) -> np.ndarray:
     """Pull towards China from family: only children, ageing parents, recent events."""
     f = p.family
     age_pull = np.clip((parent_age - 60.0) / 20.0, 0.0, 1.0) * f.parent_age_pull
+    event = np.exp(-years_since_event / f.event_memory_years)
     return f.only_child_pull * only_child + age_pull + event
 
 
+def family_pull_of(model: TalentModel, slots: np.ndarray) -> np.ndarray:
+    """Family pull of some workers now."""
+    people, t = model.people, model.t
+    return family_pull(
+        model.p,
+        people.only_child[slots],
+        t - people.parent_birth[slots],
+        t - people.family_event_time[slots],
+    )
+
+
 def update_belonging(model: TalentModel) -> None:
-    """Belonging drifts with time spent, tension and peers; family events arrive."""
-    people, p, dt = model.people, model.p, model.dt
-    b = p.belonging
+    """Yearly: peers' news and belonging. Every step: family events."""
     if model.step_index % model.config.time.steps_per_year == 0:
         update_peer_signals(model)
+        _relax_belonging(model, years=1.0)
+    _family_events(model)
+
+
+def _relax_belonging(model: TalentModel, years: float) -> None:
+    people, b = model.people, model.p.belonging
     us = model.in_us
     bu = people.view("belong_us")
     bc = people.view("belong_cn")
-    tension = model.macro.tension
-    d_us = np.where(
-        us, b.us_gain_rate * (1 - bu) - b.tension_sensitivity * tension * bu, -b.us_decay_rate * bu
+    # belong_us: towards g / (g + sT) in the US, towards 0 in China.
+    rate_us = b.us_gain_rate + b.tension_sensitivity * model.macro.tension
+    target_us = b.us_gain_rate / rate_us if rate_us > 0 else 0.0
+    keep_us = np.where(us, np.exp(-rate_us * years), np.exp(-b.us_decay_rate * years))
+    bu[:] = np.where(us, target_us, 0.0) + (bu - np.where(us, target_us, 0.0)) * keep_us
+    # belong_cn: towards eP / (d + eP) in the US (per worker), towards 1 in China.
+    pull = b.peer_effect * model.peer_share
+    rate_cn = np.where(us, b.china_decay_rate + pull, b.china_gain_rate)
+    target_cn = np.where(
+        us, np.divide(pull, rate_cn, out=np.zeros_like(pull), where=rate_cn > 0), 1.0
     )
-    peers = (b.peer_effect * model.peer_share).astype(np.float32)
-    d_cn = np.where(us, -b.china_decay_rate * bc + peers * (1 - bc), b.china_gain_rate * (1 - bc))
-    np.clip(bu + d_us * np.float32(dt), 0.0, 1.0, out=bu)
-    np.clip(bc + d_cn * np.float32(dt), 0.0, 1.0, out=bc)
+    bc[:] = target_cn + (bc - target_cn) * np.exp(-rate_cn * years)
 
+
+def _family_events(model: TalentModel) -> None:
+    """Parents' illness and similar events, with a hazard rising with parents' age.
+
+    Exact thinning against the hazard of the oldest parents keeps the exponential off
+    most workers.
+    """
+    people, p, dt, t = model.people, model.p, model.dt, model.t
     f = p.family
-    parent_age = people.view("parent_age")
-    hazard = f.event_rate_at_70 * np.exp((parent_age - 70.0) / f.event_age_scale)
     u = model.streams.uniform(Draw.FAMILY, model.tick, people.n)
-    event = u < -np.expm1(-hazard * dt)
-    family_event = people.view("family_event")
-    family_event *= np.float32(np.exp(-dt / f.event_memory_years))
-    np.maximum(family_event, event, out=family_event)  # an event resets the pull to 1
+    parent_birth = people.view("parent_birth")
+    births = parent_birth[model.active]
+    oldest = t - float(births.min()) if len(births) else 0.0
+    bound = -np.expm1(-f.event_rate_at_70 * np.exp((oldest - 70.0) / f.event_age_scale) * dt)
+    candidates = np.flatnonzero(model.active & (u < bound))
+    parent_age = t - parent_birth[candidates]
+    hazard = f.event_rate_at_70 * np.exp((parent_age - 70.0) / f.event_age_scale)
+    events = candidates[u[candidates] < -np.expm1(-hazard * dt)]
+    people.family_event_time[events] = t

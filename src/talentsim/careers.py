@@ -1,4 +1,10 @@
-"""Stage 3: careers. Promotions (with the bamboo ceiling in US firms), pay and equity."""
+"""Stage 3: careers. Promotions (with the bamboo ceiling in US firms) and pay.
+
+A worker's salary is the wage index of their wage group (US pay category, or Chinese
+sector) times a personal `pay_factor`: firm wage level x level premium x degree premium x
+individual multiplier. The factor changes only on promotions and job moves, so pay follows
+the indices without a pass over all workers each step.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from talentsim.demography import us_promotion_hazards
 from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
@@ -23,13 +28,18 @@ def reference_hazards(p: Scenario) -> np.ndarray:
 
 
 def next_step_hazards(p: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Hazard of the next promotion by current level, in US and in Chinese firms.
+    """Annual hazard of the next promotion by current level, in US and in Chinese firms.
 
-    Returns:
-        Two arrays of length len(LEVELS); the top level has hazard 0.
+    US firms apply the bamboo-ceiling penalty at the management steps (to manager, to
+    director) and at the executive step. The top level has hazard 0.
     """
-    us = np.append(us_promotion_hazards(p), 0.0)
-    cn = np.append(reference_hazards(p) * p.careers.china_promotion_multiplier, 0.0)
+    c = p.careers
+    penalty = np.array(
+        [0.0, c.bamboo_penalty_management, c.bamboo_penalty_management, c.bamboo_penalty_executive]
+    )
+    base = reference_hazards(p)
+    us = np.append(base * (1 - penalty), 0.0)
+    cn = np.append(base * c.china_promotion_multiplier, 0.0)
     return us, cn
 
 
@@ -43,67 +53,97 @@ def education_premium(p: Scenario) -> np.ndarray:
     return np.array([1.0, 1 + p.pay.master_premium, 1 + p.pay.phd_premium])
 
 
-def promote(model: TalentModel) -> None:
-    """Each active worker may step up the ladder."""
-    people, p, dt = model.people, model.p, model.dt
-    level = people.view("level")
-    us_h, cn_h = next_step_hazards(p)
-    table = np.concatenate([us_h, cn_h])  # by country * len(us_h) + level
-    hazard = table[model.in_cn * len(us_h) + level]
-    u = model.streams.uniform(Draw.PROMOTION, model.tick, people.n)
-    promoted = model.active & (u < -np.expm1(-hazard * dt))
-
-    # The bamboo ceiling, observed: promotions to manager among workers in US firms.
-    eligible = model.in_us & (level == MANAGER - 1)
-    weight = people.view("weight")
-    model.flows["mgmt_eligible_us"] += float(np.dot(weight, eligible))
-    model.flows["mgmt_promoted_us"] += float(np.dot(weight, eligible & promoted))
-    level += promoted
-
-
-def salary_of(
+def pay_factor_of(
     model: TalentModel,
-    wage_group: np.ndarray,
     firm: np.ndarray,
     level: np.ndarray,
     education: np.ndarray,
     pay_mult: np.ndarray,
 ) -> np.ndarray:
-    """Annual salary (local currency) of a job, actual or offered.
-
-    `wage_group` indexes `model.macro.wage_table`: the US pay category for US jobs,
-    CHINA_WAGE_GROUP + sector for Chinese jobs.
-    """
-    p, firms = model.p, model.firms
+    """Salary relative to the wage index: firm level x level and degree premia x personal."""
+    p = model.p
     return (
-        model.macro.wage_table[wage_group]
-        * firms.wage_mult[firm]
+        model.firms.wage_mult[firm]
         * level_premium(p)[level]
         * education_premium(p)[education]
         * pay_mult
     )
 
 
-def wage_group_of(model: TalentModel, country: np.ndarray, pay_cat: np.ndarray,
-                  firm: np.ndarray) -> np.ndarray:
+def refresh_pay_factor(model: TalentModel, slots: np.ndarray | None = None) -> None:
+    """Recompute `pay_factor` for some slots (all used slots by default)."""
+    people = model.people
+    if slots is None:
+        slots = np.arange(people.n)
+    people.pay_factor[slots] = pay_factor_of(
+        model,
+        people.employer[slots],
+        people.level[slots],
+        people.education[slots],
+        people.pay_mult[slots],
+    )
+
+
+def salary_of(model: TalentModel, wage_group: np.ndarray, pay_factor: np.ndarray) -> np.ndarray:
+    """Annual salary in the local currency (USD in the US, CNY in China)."""
+    return model.macro.wage_table[wage_group] * pay_factor
+
+
+def wage_group_of(
+    model: TalentModel, country: np.ndarray, pay_cat: np.ndarray, firm: np.ndarray
+) -> np.ndarray:
     """The wage group of a job in `country` at `firm` for workers of `pay_cat`."""
     return np.where(country == Country.US, pay_cat, CHINA_WAGE_GROUP + model.firms.sector[firm])
 
 
-def ppp_pay(model: TalentModel, country: np.ndarray, salary: np.ndarray,
-            firm: np.ndarray) -> np.ndarray:
+def ppp_pay(
+    model: TalentModel, country: np.ndarray, salary: np.ndarray, firm: np.ndarray
+) -> np.ndarray:
     """Salary plus equity in purchasing-power-adjusted US dollars."""
     total = salary * (1 + model.firms.equity_rate[firm])
     return np.where(country == Country.US, total, total / model.macro.ppp)
 
 
-def update_pay(model: TalentModel) -> None:
-    """Salary and equity of every worker from the indices, firm, level and degree."""
+def salaries(model: TalentModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Current salary and annual equity of some workers (local currency)."""
     people = model.people
-    employer = people.view("employer")
-    salary = salary_of(
-        model, people.view("wage_group"), employer, people.view("level"),
-        people.view("education"), people.view("pay_mult"),
-    )
-    people.view("salary")[:] = salary
-    people.view("equity")[:] = salary * model.firms.equity_rate[employer]
+    salary = salary_of(model, people.wage_group[slots], people.pay_factor[slots])
+    return salary, salary * model.firms.equity_rate[people.employer[slots]]
+
+
+def check_pay_parameters(model: TalentModel) -> None:
+    """Rebuild every pay factor when the timeline changes a premium it contains."""
+    c, pay = model.p.careers, model.p.pay
+    key = (c.level_pay_premium, pay.master_premium, pay.phd_premium)
+    if key != model.pay_key:
+        if model.pay_key is not None:
+            refresh_pay_factor(model)
+        model.pay_key = key
+
+
+def promote(model: TalentModel) -> None:
+    """Each active worker may step up the ladder.
+
+    Exact thinning: a worker is promoted when their uniform draw falls below their
+    promotion probability, which never exceeds the largest one; only workers below that
+    bound are looked at.
+    """
+    people, p, dt = model.people, model.p, model.dt
+    check_pay_parameters(model)
+    us_h, cn_h = next_step_hazards(p)
+    table = -np.expm1(-np.concatenate([us_h, cn_h]) * dt)  # by (country, level)
+    u = model.streams.uniform(Draw.PROMOTION, model.tick, people.n)
+    candidates = np.flatnonzero(model.active & (u < table.max()))
+    level = people.level[candidates]
+    in_cn = people.country[candidates] == Country.CHINA
+    promoted = candidates[u[candidates] < table[in_cn * len(us_h) + level]]
+
+    # The bamboo ceiling, observed: promotions to manager among workers in US firms.
+    weight = people.view("weight")
+    eligible = model.in_us & (people.view("level") == MANAGER - 1)
+    model.flows["mgmt_eligible_us"] += float(np.dot(weight, eligible))
+    to_manager = promoted[eligible[promoted]]
+    model.flows["mgmt_promoted_us"] += float(weight[to_manager].sum())
+
+    people.level[promoted] += 1
+    people.pay_factor[promoted] *= 1 + p.careers.level_pay_premium

@@ -16,7 +16,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from talentsim import __version__
-from talentsim.loader import LoadedScenario, ScenarioError, builtin_names, builtin_path, load_scenario
+from talentsim.loader import (
+    LoadedScenario,
+    ScenarioError,
+    builtin_names,
+    builtin_path,
+    load_scenario,
+)
 from talentsim.results import (
     OutputExistsError,
     build_manifest,
@@ -119,8 +125,13 @@ def run(
 
 @main.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override a key before validating (repeatable).")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a key before validating (repeatable).",
+)
 def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     """Check scenario FILES; print each one's name and hash, or what is wrong."""
     failed = 0
@@ -137,8 +148,11 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write to this file instead of standard output.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write to this file instead of standard output.",
+)
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of scenario files (for editor completion)."""
     document = Scenario.model_json_schema(by_alias=True)

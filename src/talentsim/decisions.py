@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from talentsim.belonging import family_pull
-from talentsim.careers import next_step_hazards, ppp_pay, salary_of, wage_group_of
+from talentsim.belonging import family_pull_of
+from talentsim.careers import (
+    next_step_hazards,
+    pay_factor_of,
+    ppp_pay,
+    refresh_pay_factor,
+    salary_of,
+    wage_group_of,
+)
 from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.offers import Offers
 from talentsim.scenario import Scenario
@@ -52,7 +59,7 @@ def job_terms(
     """The utility inputs of a job (current or offered) for each worker."""
     p, macro, firms = model.p, model.macro, model.firms
     group = wage_group_of(model, country, pay_cat, firm)
-    salary = salary_of(model, group, firm, level, education, pay_mult)
+    salary = salary_of(model, group, pay_factor_of(model, firm, level, education, pay_mult))
     in_us = country == Country.US
     sector = firms.sector[firm]
     us_h, cn_h = next_step_hazards(p)
@@ -90,20 +97,19 @@ def us_extras(
     people, p = model.people, model.p
     w = p.decisions.weights
     visa = people.visa[idx] if visa is None else visa
-    clock = people.visa_clock[idx] if clock is None else clock
-    risk = visa_risk(p, visa, clock, people.segment[idx], people.education[idx])
-    return w.belonging * people.belong_us[idx] - w.visa_risk * risk - w.tension * model.macro.tension
+    clock = model.t - people.visa_since[idx] if clock is None else clock
+    risk = visa_risk(p, visa, clock, people.segment[idx], people.education[idx], people.stem[idx])
+    return (
+        w.belonging * people.belong_us[idx] - w.visa_risk * risk - w.tension * model.macro.tension
+    )
 
 
 def china_extras(model: TalentModel, idx: np.ndarray) -> np.ndarray:
     """Belonging to China, family pull and peers' experience: utility of living in China."""
     people, p = model.people, model.p
     w = p.decisions.weights
-    family = family_pull(p, people.only_child[idx], people.parent_age[idx],
-                         people.family_event[idx])
-    return (
-        w.belonging * people.belong_cn[idx] + w.family * family + w.peers * model.peer_fared[idx]
-    )
+    family = family_pull_of(model, idx)
+    return w.belonging * people.belong_cn[idx] + w.family * family + w.peers * model.peer_fared[idx]
 
 
 def gumbel(model: TalentModel, draw: Draw, rows: int, columns: int) -> np.ndarray:
@@ -121,12 +127,15 @@ def decide(model: TalentModel, offers: Offers) -> None:
     country_us = np.full(len(idx), Country.US, dtype=np.int8)
     country_cn = np.full(len(idx), Country.CHINA, dtype=np.int8)
     pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
-    stay = job_terms(model, country_us, pay_cat, people.employer[idx], level, education,
-                     people.pay_mult[idx])
-    switch = job_terms(model, country_us, pay_cat, offers.us_firm, level, education,
-                       offers.us_pay_mult)
-    back = job_terms(model, country_cn, pay_cat, offers.cn_firm, offers.cn_level, education,
-                     offers.cn_pay_mult)
+    stay = job_terms(
+        model, country_us, pay_cat, people.employer[idx], level, education, people.pay_mult[idx]
+    )
+    switch = job_terms(
+        model, country_us, pay_cat, offers.us_firm, level, education, offers.us_pay_mult
+    )
+    back = job_terms(
+        model, country_cn, pay_cat, offers.cn_firm, offers.cn_level, education, offers.cn_pay_mult
+    )
     in_us = us_extras(model, idx)
     in_cn = china_extras(model, idx)
     d = p.decisions
@@ -143,12 +152,24 @@ def decide(model: TalentModel, offers: Offers) -> None:
     choice = np.argmax(utility + gumbel(model, Draw.DECISION, len(idx), 3), axis=1)
 
     switching = choice == SWITCH
-    people.employer[idx[switching]] = offers.us_firm[switching]
-    people.pay_mult[idx[switching]] = offers.us_pay_mult[switching]
+    movers = idx[switching]
+    people.employer[movers] = offers.us_firm[switching]
+    people.pay_mult[movers] = offers.us_pay_mult[switching]
+    refresh_pay_factor(model, movers)
 
     returning = choice == RETURN
-    reasons = reason_mask(model, idx, stay, back, offers.forced)
-    apply_return(model, offers, returning, back, reasons)
+    if returning.any():
+        rows = np.flatnonzero(returning)
+        reasons = reason_mask(
+            model, idx[rows], _subset(stay, rows), _subset(back, rows), offers.forced[rows]
+        )
+        apply_return(model, offers, returning, back, reasons)
+
+
+def _subset(terms: JobTerms, rows: np.ndarray) -> JobTerms:
+    return JobTerms(
+        terms.log_pay[rows], terms.growth[rows], terms.promotion[rows], terms.opportunity[rows]
+    )
 
 
 def reason_mask(
@@ -162,16 +183,21 @@ def reason_mask(
     people, p = model.people, model.p
     w, d = p.decisions.weights, p.decisions
     threshold = d.reason_threshold
-    family = w.family * family_pull(p, people.only_child[idx], people.parent_age[idx],
-                                    people.family_event[idx])
+    family = w.family * family_pull_of(model, idx)
     belonging = w.belonging * (people.belong_cn[idx] - people.belong_us[idx])
     development = (
         w.growth * d.horizon_years * (back.growth - stay.growth)
         + w.promotion * d.horizon_years * (back.promotion - stay.promotion)
         + w.opportunity * (back.opportunity - stay.opportunity)
     )
-    risk = visa_risk(p, people.visa[idx], people.visa_clock[idx], people.segment[idx],
-                     people.education[idx])
+    risk = visa_risk(
+        p,
+        people.visa[idx],
+        model.t - people.visa_since[idx],
+        people.segment[idx],
+        people.education[idx],
+        people.stem[idx],
+    )
     abroad = forced | (w.visa_risk * risk + w.tension * model.macro.tension >= threshold)
     bits = [family >= threshold, belonging >= threshold, development >= threshold, abroad]
     mask = np.zeros(len(idx), dtype=np.uint8)
@@ -182,7 +208,10 @@ def reason_mask(
 
 
 def apply_return(
-    model: TalentModel, offers: Offers, returning: np.ndarray, back: JobTerms,
+    model: TalentModel,
+    offers: Offers,
+    returning: np.ndarray,
+    back: JobTerms,
     reasons: np.ndarray,
 ) -> None:
     """Move the workers who chose to return to their Chinese firm."""
@@ -197,10 +226,11 @@ def apply_return(
     people.returns[slots] += 1
     people.return_time[slots] = model.t
     people.return_sector[slots] = offers.cn_sector[returning]
-    people.return_reasons[slots] = reasons[returning]
+    people.return_reasons[slots] = reasons
     people.return_pay_ppp[slots] = np.exp(back.log_pay[returning])
     people.fared[slots] = 0.0
-    people.visa_clock[slots] = 0.0
+    people.us_years_banked[slots] += model.t - people.us_since[slots]
+    refresh_pay_factor(model, slots)
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
 
@@ -211,4 +241,3 @@ def apply_return(
     sector_flows = np.bincount(offers.cn_sector[returning], weights=weight, minlength=5)
     model.returns_by_segment += segment_flows
     model.returns_by_sector += sector_flows
-

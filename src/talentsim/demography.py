@@ -1,4 +1,4 @@
-"""Stage 2: the starting population, graduates entering the pool, ageing and exits."""
+"""Stage 2: the starting population, graduates entering the pool, and exits."""
 
 from __future__ import annotations
 
@@ -6,17 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from talentsim import careers
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
-from talentsim.taxonomy import (
-    CN_SECTORS,
-    NO_SKILL,
-    SEGMENTS,
-    SV_TECH,
-    US_SECTOR_OF_SEGMENT,
-    Country,
-    Visa,
-)
+from talentsim.taxonomy import NO_SKILL, SEGMENTS, SV_TECH, US_SECTOR_OF_SEGMENT, Country, Visa
 
 if TYPE_CHECKING:
     from talentsim.model import TalentModel
@@ -39,8 +32,8 @@ def _categorical(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf / cdf[-1], u, side="right"), len(shares) - 1)
 
 
-def _shares(model_obj: object) -> np.ndarray:
-    return np.array(list(model_obj.model_dump().values()), dtype=float)
+def _shares(table: object) -> np.ndarray:
+    return np.array(list(table.model_dump().values()), dtype=float)
 
 
 def create_workers(
@@ -55,12 +48,12 @@ def create_workers(
         model: The model whose arrays receive the workers.
         count: Number of workers.
         gen: Generator for this batch (a stream keyed by step, for common random numbers).
-        years_since_graduation: Per worker, or None for new graduates (0).
+        years_since_graduation: Per worker (the starting pool), or None for new graduates.
 
     Returns:
         The slice of the new slots.
     """
-    p, people = model.p, model.people
+    p, people, t = model.p, model.people, model.t
     new = people.add(count)
     u = gen.random((count, _COLUMNS))
     z = gen.standard_normal(count)
@@ -74,7 +67,7 @@ def create_workers(
     skill = np.where(
         segment == SV_TECH, _categorical(_shares(p.population.skill_mix), u[:, _SKILL]), NO_SKILL
     )
-    education = np.zeros(count, dtype=np.int8)
+    education = np.zeros(count, dtype=np.intp)
     for s, name in enumerate(SEGMENTS):
         mask = segment == s
         edu_mix = _shares(getattr(p.population.education_mix, name))
@@ -85,29 +78,32 @@ def create_workers(
     people.active[new] = True
     people.country[new] = Country.US
     people.weight[new] = p.population.weight
-    people.age[new] = age
+    people.birth[new] = t - age
     people.education[new] = education
     people.segment[new] = segment
     people.skill[new] = skill
+    people.stem[new] = STEM_SEGMENTS[segment]
     people.pay_cat[new] = np.where(segment == SV_TECH, skill, segment + 2)
     people.wage_group[new] = people.pay_cat[new]
-    people.years_us[new] = years_us
+    people.us_years_banked[new] = years_us
+    people.us_since[new] = t
     people.only_child[new] = u[:, _ONLY_CHILD] < p.population.only_child_share
-    people.parent_age[new] = age + 26.0 + 8.0 * u[:, _PARENT]
+    people.parent_birth[new] = t - (age + 26.0 + 8.0 * u[:, _PARENT])
     b = p.belonging
     people.belong_us[new] = 1 - (1 - b.initial_us) * np.exp(-b.us_gain_rate * years_us)
     people.belong_cn[new] = b.initial_china * np.exp(-b.china_decay_rate * years_us)
     people.pay_mult[new] = np.exp(p.pay.individual_sd * z - 0.5 * p.pay.individual_sd**2)
     us_sector = np.asarray(US_SECTOR_OF_SEGMENT)[segment]
     people.employer[new] = model.us_firm_sampler.draw(us_sector, u[:, _EMPLOYER])
-    _initial_visas(p, people, new, segment, ysg, u)
+    _initial_visas(p, people, new, ysg, t, u)
     people.level[new] = _initial_levels(p, ysg, u[:, _PROMO : _PROMO + 4])
+    careers.refresh_pay_factor(model, np.arange(new.start, new.stop))
     _link_peers(model, new, segment, gen)
     return new
 
 
 def _initial_visas(
-    p: Scenario, people: object, new: slice, segment: np.ndarray, ysg: np.ndarray, u: np.ndarray
+    p: Scenario, people: object, new: slice, ysg: np.ndarray, t: float, u: np.ndarray
 ) -> None:
     """Visa status from years since graduation: OPT, then H-1B, green card filing, residence.
 
@@ -115,63 +111,56 @@ def _initial_visas(
     limit must have filed (they are in the pool), so they are set to pending.
     """
     v = p.visas
-    opt_years = np.where(STEM_SEGMENTS[segment], v.opt_years_stem, v.opt_years_other)
+    opt_years = np.where(people.stem[new], v.opt_years_stem, v.opt_years_other)
     after_opt = ysg - opt_years
     t_file = -np.log1p(-u[:, _GC_FILE]) / max(v.green_card_sponsor_rate, 1e-9)
+    t_file = np.minimum(t_file, v.h1b_max_years)
     t_permanent = t_file - np.log1p(-u[:, _GC_WAIT]) * v.green_card_wait_years
+    h1b = after_opt >= 0
+    pending = h1b & (after_opt >= t_file)
+    permanent = h1b & (after_opt >= t_permanent)
     visa = np.full(len(ysg), Visa.STUDENT_OPT, dtype=np.int8)
     clock = ysg.copy()
-    h1b = after_opt >= 0
-    visa[h1b] = Visa.H1B
-    clock[h1b] = after_opt[h1b]
-    pending = h1b & ((after_opt >= t_file) | (after_opt >= v.h1b_max_years))
-    visa[pending] = Visa.GREEN_CARD_PENDING
-    clock[pending] = np.maximum(after_opt - np.minimum(t_file, v.h1b_max_years), 0)[pending]
-    permanent = h1b & (after_opt >= t_permanent)
-    visa[permanent] = Visa.PERMANENT
-    clock[permanent] = (after_opt - t_permanent)[permanent]
+    visa[h1b], clock[h1b] = Visa.H1B, after_opt[h1b]
+    visa[pending], clock[pending] = Visa.GREEN_CARD_PENDING, (after_opt - t_file)[pending]
+    visa[permanent], clock[permanent] = Visa.PERMANENT, (after_opt - t_permanent)[permanent]
     people.visa[new] = visa
-    people.visa_clock[new] = clock
+    people.visa_since[new] = t - clock
 
 
 def _initial_levels(p: Scenario, ysg: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Career level reached after `ysg` years in US firms (exponential waits per step)."""
-    hazards = us_promotion_hazards(p)
+    hazards = careers.next_step_hazards(p)[0][:-1]
     elapsed = np.zeros(len(ysg))
-    level = np.zeros(len(ysg), dtype=np.int8)
+    level = np.zeros(len(ysg), dtype=np.intp)
     for step, hazard in enumerate(hazards):
         elapsed += -np.log1p(-u[:, step]) / max(hazard, 1e-12)
-        level += (elapsed <= ysg).astype(np.int8)
+        level += elapsed <= ysg
     return level
 
 
-def us_promotion_hazards(p: Scenario) -> np.ndarray:
-    """Promotion hazards of Chinese-born workers in US firms, per step of the ladder."""
-    r, c = p.careers.promotion, p.careers
-    return np.array(
-        [
-            r.to_senior,
-            r.to_manager * (1 - c.bamboo_penalty_management),
-            r.to_director * (1 - c.bamboo_penalty_management),
-            r.to_executive * (1 - c.bamboo_penalty_executive),
-        ]
-    )
+def _link_peers(
+    model: TalentModel, new: slice, segment: np.ndarray, gen: np.random.Generator
+) -> None:
+    """Give each new worker peers drawn from the active workers of the same segment.
 
-
-def _link_peers(model: TalentModel, new: slice, segment: np.ndarray, gen: np.random.Generator) -> None:
-    """Give each new worker peers drawn from the active workers of the same segment."""
+    The pools of candidates are refreshed once a year (and when the population is
+    created), so entrants link to workers active at the start of the year.
+    """
     people = model.people
     k = people.peers.shape[0]
     if k == 0:
         return
-    active = people.view("active")
-    seg_all = people.view("segment")
+    if model.peer_pools is None or model.peer_pools_year != model.year:
+        active = people.view("active")
+        seg_all = people.view("segment")
+        model.peer_pools = [np.flatnonzero(active & (seg_all == s)) for s in range(len(SEGMENTS))]
+        model.peer_pools_year = model.year
     u = gen.random((k, len(segment)))
-    for s in range(len(SEGMENTS)):
+    for s, pool in enumerate(model.peer_pools):
         rows = np.flatnonzero(segment == s)
-        if len(rows) == 0:
+        if len(rows) == 0 or len(pool) == 0:
             continue
-        pool = np.flatnonzero(active & (seg_all == s))
         picks = pool[(u[:, rows] * len(pool)).astype(np.int64)]
         slots = rows + new.start
         people.peers[:, slots] = np.where(picks == slots[None, :], -1, picks)  # no self-links
@@ -198,25 +187,19 @@ def entry(model: TalentModel) -> None:
     if count:
         gen = model.streams.generator(Draw.ENTRY, model.tick)
         new = create_workers(model, count, gen, None)
-        model.flows["entrants"] += float(model.people.weight[new].sum(dtype=np.float64))
+        model.flows["entrants"] += float(model.people.weight[new].sum())
 
 
-def age_and_exit(model: TalentModel) -> None:
-    """Everyone ages one step; workers retire or leave the pool."""
+def exit_pool(model: TalentModel) -> None:
+    """Workers retire at the retirement age or leave the pool at the attrition rate."""
     people, p, dt = model.people, model.p, model.dt
     active = people.view("active")
-    us = active & (people.view("country") == Country.US)
-    dt32 = np.float32(dt)
-    us_dt = us * dt32  # multiplying by the mask is much faster than masked assignment
-    people.view("age")[:] += dt32
-    people.view("parent_age")[:] += dt32
-    people.view("years_us")[:] += us_dt
-    people.view("visa_clock")[:] += us_dt
-
     u = model.streams.uniform(Draw.EXIT, model.tick, people.n)
     leave_prob = -np.expm1(-p.exit.attrition_rate * dt)
-    leaving = active & ((people.view("age") >= p.exit.retirement_age) | (u < leave_prob))
-    active[leaving] = False
+    retire_born_before = model.t - p.exit.retirement_age
+    leaving = active & ((people.view("birth") <= retire_born_before) | (u < leave_prob))
+    us = people.view("country") == Country.US
+    active &= ~leaving
     weight = people.view("weight")
     model.flows["exits"] += float(np.dot(weight, leaving & us))
     model.flows["exits_china"] += float(np.dot(weight, leaving & ~us))

@@ -53,7 +53,9 @@ class ScenarioError(ValueError):
                 where.append(f"key '{key}'")
             prefix = ", ".join(where)
             parts.append(f"{prefix}: {message}" if prefix else message)
-        head = "Invalid scenario" if len(parts) == 1 else f"Invalid scenario ({len(parts)} problems)"
+        head = (
+            "Invalid scenario" if len(parts) == 1 else f"Invalid scenario ({len(parts)} problems)"
+        )
         return f"{head}: " + "; ".join(parts)
 
 
@@ -111,9 +113,11 @@ def resolve_scenario_path(spec: str | Path | None) -> Path:
     text = str(spec)
     path = Path(text)
     if path.exists() or "/" in text or text.startswith(BUILTIN_PREFIX):
-        return builtin_path(text.removeprefix(BUILTIN_PREFIX)) if text.startswith(
-            BUILTIN_PREFIX
-        ) else path
+        return (
+            builtin_path(text.removeprefix(BUILTIN_PREFIX))
+            if text.startswith(BUILTIN_PREFIX)
+            else path
+        )
     candidate = builtin_path(text)
     return candidate if candidate.exists() else path
 
@@ -182,7 +186,13 @@ def _read_tree(
         )
     if not base_file.is_file():
         raise ScenarioError(
-            [(origins.get(("extends",)), "extends", f"the file it extends does not exist: {base_file}")]
+            [
+                (
+                    origins.get(("extends",)),
+                    "extends",
+                    f"the file it extends does not exist: {base_file}",
+                )
+            ]
         )
     base, base_origins, files = _read_tree(base_file, chain)
     merged, merged_origins = _merge(base, base_origins, data, origins)
@@ -278,7 +288,9 @@ def parse_override(item: str) -> tuple[KeyPath, Any]:
     key, text = item.split("=", 1)
     key = key.strip()
     if not key or any(not part for part in key.split(".")):
-        raise ScenarioError([(origin, key or item, "expected a dotted key such as visas.h1b_approval_rate")])
+        raise ScenarioError(
+            [(origin, key or item, "expected a dotted key such as visas.h1b_approval_rate")]
+        )
     try:
         value = yaml.safe_load(text) if text.strip() else None
     except yaml.YAMLError:
@@ -294,7 +306,13 @@ def _apply_override(data: dict[str, Any], origins: dict[KeyPath, Origin], item: 
         if isinstance(target, list) and isinstance(part, int):
             if part >= len(target):
                 raise ScenarioError(
-                    [(("--set", None), _dotted(path), f"there is no item {part} in {_dotted(path[:depth])}")]
+                    [
+                        (
+                            ("--set", None),
+                            _dotted(path),
+                            f"there is no item {part} in {_dotted(path[:depth])}",
+                        )
+                    ]
                 )
             target = target[part]
         elif isinstance(target, dict):
@@ -305,12 +323,17 @@ def _apply_override(data: dict[str, Any], origins: dict[KeyPath, Origin], item: 
             )
         if not isinstance(target, (dict, list)):
             raise ScenarioError(
-                [(("--set", None), _dotted(path), f"'{_dotted(path[: depth + 1])}' is not a section")]
+                [
+                    (
+                        ("--set", None),
+                        _dotted(path),
+                        f"'{_dotted(path[: depth + 1])}' is not a section",
+                    )
+                ]
             )
     last = path[-1]
-    if isinstance(target, list) and isinstance(last, int) and last < len(target):
-        target[last] = value
-    elif isinstance(target, dict):
+    in_list = isinstance(target, list) and isinstance(last, int) and last < len(target)
+    if in_list or isinstance(target, dict):
         target[last] = value
     else:
         raise ScenarioError([(("--set", None), _dotted(path), "cannot set this key")])
@@ -332,7 +355,9 @@ def _validate(data: dict[str, Any], origins: dict[KeyPath, Origin]) -> Scenario:
         raise ScenarioError(problems) from None
 
 
-def _describe(error: dict[str, Any], origins: dict[KeyPath, Origin]) -> tuple[Origin | None, str, str]:
+def _describe(
+    error: dict[str, Any], origins: dict[KeyPath, Origin]
+) -> tuple[Origin | None, str, str]:
     loc: KeyPath = tuple(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":

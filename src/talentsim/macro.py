@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 #: US pay categories: the three sv_tech skills, then the other segments.
 US_PAY_CATEGORIES: tuple[str, ...] = (
-    "software", "ai_ml", "hardware", "finance", "academia", "business_other",
+    "software",
+    "ai_ml",
+    "hardware",
+    "finance",
+    "academia",
+    "business_other",
 )
 #: Wage group of a worker in a Chinese firm of sector k: CHINA_WAGE_GROUP + k.
 CHINA_WAGE_GROUP = len(US_PAY_CATEGORIES)

@@ -4,8 +4,8 @@ Worker state lives in arrays (:mod:`talentsim.people`); a step is an explicit li
 stages, each one vectorised pass over the workers (see docs/ODD.md, "Process overview"):
 
 1. macro        - pay and demand indices, prices, tension, talent programmes
-2. demography   - graduates enter, everyone ages, some retire or leave
-3. careers      - promotions with the bamboo ceiling, pay and equity
+2. demography   - graduates enter; some retire or leave
+3. careers      - promotions with the bamboo ceiling (pay follows level and indices)
 4. visas        - OPT, H-1B lottery, green cards; loss of status forces a move
 5. belonging    - belonging to each country, family events, peers
 6. offers       - offers from Chinese firms by sector and from US firms
@@ -53,8 +53,9 @@ class TalentModel(mesa.Model):
         survey_rows: Rows of the virtual survey, one per measure and category.
     """
 
-    def __init__(self, scenario: Scenario | None = None, replicate: int = 0,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario | None = None, replicate: int = 0, seed: int | None = None
+    ) -> None:
         """Create the firms and the starting population.
 
         Args:
@@ -86,8 +87,9 @@ class TalentModel(mesa.Model):
 
         self.macro = MacroState()
         update_macro(self)
-        self.firms = build_firms(scenario.firms, scenario.pay,
-                                 self.streams.generator(Draw.FIRMS, 0))
+        self.firms = build_firms(
+            scenario.firms, scenario.pay, self.streams.generator(Draw.FIRMS, 0)
+        )
         self.firm_agents = [Firm(self, i) for i in range(len(self.firms))]
         self.us_firm_sampler = FirmSampler(self.firms, Country.US, self.firms.size)
         self.cn_firm_sampler = FirmSampler(
@@ -98,19 +100,21 @@ class TalentModel(mesa.Model):
         self.people = People(int(scenario.population.size * 1.25))
         self.people.set_peer_count(scenario.population.peer_links)
         self.entry_carry = 0.0
+        self.pay_key: tuple[float, ...] | None = None  # premia the pay factors were built with
+        self.peer_pools: list[np.ndarray] | None = None  # candidate peers by segment
+        self.peer_pools_year: int | None = None
         self.peer_share = np.zeros(0)  # share of each worker's peers in China (yearly news)
         self.peer_fared = np.zeros(0)  # how those peers fared
         self._reset_step_state()
         demography.initialise(self)
         self._grow_scratch()
         self._refresh_masks()
-        careers.update_pay(self)
         self.initial_in_us = float("nan")  # people in the US when recording starts
 
         self.stages: list[tuple[str, Callable[[TalentModel], None]]] = [
             ("macro", update_macro),
             ("demography", TalentModel._demography),
-            ("careers", TalentModel._careers),
+            ("careers", careers.promote),
             ("visas", update_visas),
             ("belonging", belonging.update_belonging),
             ("offers", TalentModel._offers),
@@ -119,6 +123,7 @@ class TalentModel(mesa.Model):
             ("observe", TalentModel._observe),
         ]
         self.stage_times = {name: 0.0 for name, _ in self.stages}
+        self.agent_steps = 0  # active workers summed over steps, burn-in included
         self.survey_rows: list[dict[str, object]] = []
         self.last_record: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
@@ -147,6 +152,7 @@ class TalentModel(mesa.Model):
             in_us = people.view("active") & (people.view("country") == Country.US)
             self.initial_in_us = float(np.dot(people.view("weight"), in_us))
         self._reset_step_state()
+        self.agent_steps += int(np.count_nonzero(self.people.view("active")))
         for name, stage in self.stages:
             if name == "observe" and not self.recording:
                 continue
@@ -173,7 +179,7 @@ class TalentModel(mesa.Model):
     def _demography(self) -> None:
         demography.entry(self)
         self._grow_scratch()
-        demography.age_and_exit(self)
+        demography.exit_pool(self)
         self._refresh_masks()
 
     def _grow_scratch(self) -> None:
@@ -191,10 +197,6 @@ class TalentModel(mesa.Model):
         country = people.view("country")
         self.in_us = self.active & (country == Country.US)
         self.in_cn = self.active & (country == Country.CHINA)
-
-    def _careers(self) -> None:
-        careers.promote(self)
-        careers.update_pay(self)
 
     def _offers(self) -> None:
         self.offers = offers.draw_offers(self)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from talentsim.careers import reference_hazards
+from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.taxonomy import CN_SECTORS, MANAGER, SEGMENTS
 
 if TYPE_CHECKING:
@@ -33,10 +34,22 @@ FLOW_NAMES: tuple[str, ...] = (
 def timeseries_columns() -> list[str]:
     """Columns of the per-step record, in order."""
     columns = [
-        "time", "year", "in_us", "returned", "returns", "entrants", "exits", "exits_china",
-        "remigrants", "forced_returns", "status_lost",
-        "mgmt_promotion_rate_us", "mgmt_promotion_rate_reference",
-        "mean_salary_us_usd", "mean_salary_china_usd", "mean_salary_china_ppp",
+        "time",
+        "year",
+        "in_us",
+        "returned",
+        "returns",
+        "entrants",
+        "exits",
+        "exits_china",
+        "remigrants",
+        "forced_returns",
+        "status_lost",
+        "mgmt_promotion_rate_us",
+        "mgmt_promotion_rate_reference",
+        "mean_salary_us_usd",
+        "mean_salary_china_usd",
+        "mean_salary_china_ppp",
         "agents_active",
     ]
     columns += [f"in_us_{s}" for s in SEGMENTS]
@@ -53,13 +66,20 @@ def record(model: TalentModel) -> dict[str, float]:
     active = people.view("active")
     country = people.view("country")
     weight = people.view("weight")
-    # One pass: people by (country, segment); inactive slots fall in the last bin.
-    code = np.where(active, country.astype(np.int64) * k + people.view("segment"), 2 * k)
-    stock = np.bincount(code, weights=weight, minlength=2 * k + 1)
+    # People by (country, segment) and pay sums by wage group; inactive slots weigh 0.
+    live_weight = weight * active
+    code = country.astype(np.intp) * k + people.view("segment")
+    stock = np.bincount(code, weights=live_weight, minlength=2 * k)
     in_us_seg, cn_seg = stock[:k], stock[k : 2 * k]
-    pay = np.bincount(code // k, weights=weight * people.view("salary"), minlength=3)
+    factor = np.bincount(
+        people.view("wage_group"),
+        weights=live_weight * people.view("pay_factor"),
+        minlength=len(model.macro.wage_table),
+    )
+    pay = factor * model.macro.wage_table
     heads = np.array([in_us_seg.sum(), cn_seg.sum()])
-    mean_pay = np.divide(pay[:2], heads, out=np.full(2, np.nan), where=heads > 0)
+    totals = np.array([pay[:CHINA_WAGE_GROUP].sum(), pay[CHINA_WAGE_GROUP:].sum()])
+    mean_pay = np.divide(totals, heads, out=np.full(2, np.nan), where=heads > 0)
 
     eligible = flows["mgmt_eligible_us"]
     promoted = flows["mgmt_promoted_us"]

@@ -24,7 +24,6 @@ from talentsim.taxonomy import (
     SEGMENTS,
     TOP_LEVEL,
     US_SECTOR_OF_SEGMENT,
-    Country,
 )
 
 if TYPE_CHECKING:
@@ -56,38 +55,69 @@ def sector_weights(p: Scenario, demand: np.ndarray) -> np.ndarray:
     return fit * demand[None, :]
 
 
-def programme_eligible(people: object, idx: np.ndarray | slice) -> np.ndarray:
+def programme_eligible(people: object, slots: np.ndarray) -> np.ndarray:
     """Who talent programmes target: doctorates, managers and above, AI/ML specialists."""
     return (
-        (people.education[idx] == PHD)
-        | (people.level[idx] >= MANAGER)
-        | (people.skill[idx] == AI_ML)
+        (people.education[slots] == PHD)
+        | (people.level[slots] >= MANAGER)
+        | (people.skill[slots] == AI_ML)
     )
 
 
-def china_offer_hazard(model: TalentModel, weights: np.ndarray) -> np.ndarray:
-    """Annual hazard of a Chinese offer, for every slot."""
+def _education_multiplier(p: Scenario) -> np.ndarray:
+    o = p.offers
+    return np.array([o.bachelor_multiplier, 1.0, o.phd_multiplier])
+
+
+def china_offer_hazard(model: TalentModel, slots: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Annual hazard of a Chinese offer for some workers in the US.
+
+    china_rate x (sector weights summed for the segment) x degree multiplier
+    x (1 + level_multiplier x level) x (1 + peer_reach x share of peers returned)
+    x (1 + talent programme intensity, if eligible).
+    """
     people, o = model.people, model.p.offers
-    used = slice(0, people.n)
-    education_mult = np.array([o.bachelor_multiplier, 1.0, o.phd_multiplier])
-    profile = education_mult[people.view("education")] * (
-        1 + o.level_multiplier * people.view("level")
+    profile = _education_multiplier(model.p)[people.education[slots]] * (
+        1 + o.level_multiplier * people.level[slots]
     )
-    reach = 1 + o.peer_reach * model.peer_share
-    programme = 1 + model.macro.programme * programme_eligible(people, used)
+    reach = 1 + o.peer_reach * model.peer_share[slots]
+    programme = 1 + model.macro.programme * programme_eligible(people, slots)
     sector_total = o.china_rate * weights.sum(axis=1)
-    return sector_total[people.view("segment")] * profile * reach * programme
+    return sector_total[people.segment[slots]] * profile * reach * programme
+
+
+def china_offer_hazard_bound(model: TalentModel, weights: np.ndarray) -> float:
+    """An upper bound of :func:`china_offer_hazard` over all workers."""
+    o = model.p.offers
+    return (
+        o.china_rate
+        * float(weights.sum(axis=1).max())
+        * float(_education_multiplier(model.p).max())
+        * (1 + o.level_multiplier * TOP_LEVEL)
+        * (1 + o.peer_reach)
+        * (1 + model.macro.programme)
+    )
 
 
 def draw_offers(model: TalentModel) -> Offers:
-    """Who in the US holds a Chinese or a US offer this step, and on what terms."""
+    """Who in the US holds a Chinese or a US offer this step, and on what terms.
+
+    A worker gets a Chinese offer when their uniform draw falls below their offer
+    probability; only workers below the probability's upper bound are evaluated (exact
+    thinning), so the hazard is computed for a few per cent of workers.
+    """
     people, p, dt, step = model.people, model.p, model.dt, model.tick
     weights = sector_weights(p, model.macro.cn_demand)
+    forced = model.forced
 
     u_cn = model.streams.uniform(Draw.CHINA_OFFER, step, people.n)
+    bound = -np.expm1(-china_offer_hazard_bound(model, weights) * dt)
+    candidates = np.flatnonzero(model.in_us & (u_cn < bound))
+    hazard = china_offer_hazard(model, candidates, weights)
+    has_cn = forced.copy()
+    has_cn[candidates[u_cn[candidates] < -np.expm1(-hazard * dt)]] = True
+
     u_us = model.streams.uniform(Draw.US_OFFER, step, people.n)
-    forced = model.forced
-    has_cn = forced | (model.in_us & (u_cn < -np.expm1(-china_offer_hazard(model, weights) * dt)))
     has_us = model.in_us & ~forced & (u_us < -np.expm1(-p.offers.us_rate * dt))
     idx = np.flatnonzero(has_cn | has_us)
 

@@ -10,42 +10,52 @@ from __future__ import annotations
 import numpy as np
 
 #: Every worker state variable with its dtype (see docs/ODD.md, "State variables").
+#: Quantities that change with time alone (age, years in a visa status, the pull of a
+#: family event) are stored as the date they started, so no step has to touch them.
 #: Codes used to index lookup tables every step are intp: numpy gathers with them are
 #: two to three times faster than with int8 codes.
 FIELDS: dict[str, np.dtype] = {
     "active": np.dtype(bool),  # in the pool (not retired or left)
     "country": np.dtype(np.int8),  # Country: where the worker lives and works
     "weight": np.dtype(np.float64),  # people this agent stands for
-    "age": np.dtype(np.float32),
+    "birth": np.dtype(np.float64),  # decimal year of birth: age = t - birth
     "education": np.dtype(np.intp),  # index into EDUCATION
     "segment": np.dtype(np.intp),  # index into SEGMENTS
     "skill": np.dtype(np.int8),  # index into SKILLS
+    "stem": np.dtype(bool),  # STEM graduate (longer OPT)
     "pay_cat": np.dtype(np.intp),  # index into macro.US_PAY_CATEGORIES (skill or segment)
-    "wage_group": np.dtype(np.intp),  # pay_cat in the US; 6 + sector of the firm in China
-    "years_us": np.dtype(np.float32),  # years lived in the US
-    "visa": np.dtype(np.int8),  # Visa
-    "visa_clock": np.dtype(np.float32),  # years in the current visa status
+    "wage_group": np.dtype(np.intp),  # pay_cat in the US; CHINA_WAGE_GROUP + sector in China
+    "us_years_banked": np.dtype(np.float64),  # years in the US before the current stay
+    "us_since": np.dtype(np.float64),  # start of the current US stay
+    "visa": np.dtype(np.int8),  # Visa (kept after return: the status they left with)
+    "visa_since": np.dtype(np.float64),  # start of the current visa status
     "employer": np.dtype(np.intp),  # firm id
     "level": np.dtype(np.intp),  # career level, index into LEVELS
-    "pay_mult": np.dtype(np.float32),  # individual pay multiplier (log-normal)
-    "salary": np.dtype(np.float64),  # annual salary in the local currency
-    "equity": np.dtype(np.float64),  # annual equity vesting in the local currency
+    "pay_mult": np.dtype(np.float64),  # individual pay multiplier (log-normal)
+    "pay_factor": np.dtype(
+        np.float64
+    ),  # salary / sector wage index (firm, level, degree, pay_mult)
     "only_child": np.dtype(bool),
-    "parent_age": np.dtype(np.float32),
-    "family_event": np.dtype(np.float32),  # pull of a recent family event, decays
+    "parent_birth": np.dtype(np.float64),  # decimal year of birth of the parents
+    "family_event_time": np.dtype(np.float64),  # date of the latest family event (-inf: none)
     "belong_us": np.dtype(np.float32),  # belonging to the US, [0, 1]
     "belong_cn": np.dtype(np.float32),  # belonging to China, [0, 1]
     "returns": np.dtype(np.int16),  # times returned to China
-    "return_time": np.dtype(np.float32),  # decimal year of the latest return (nan if never)
+    "return_time": np.dtype(np.float64),  # decimal year of the latest return (nan if never)
     "return_sector": np.dtype(np.int8),  # CN_SECTORS index of the latest return (-1 if never)
     "return_reasons": np.dtype(np.uint8),  # bit mask over REASONS at the latest return
     "founder": np.dtype(bool),  # founded a firm on return
-    "return_pay_ppp": np.dtype(np.float32),  # PPP pay of the job taken on the latest return
+    "return_pay_ppp": np.dtype(np.float64),  # PPP pay of the job taken on the latest return
     "fared": np.dtype(np.float32),  # log growth of PPP pay since the latest return
 }
 
 #: Initial value of fields whose zero is not the natural "unset".
-FILL: dict[str, float] = {"return_time": np.nan, "return_sector": -1, "employer": -1}
+FILL: dict[str, float] = {
+    "return_time": np.nan,
+    "return_sector": -1,
+    "employer": -1,
+    "family_event_time": -np.inf,
+}
 
 
 class People:

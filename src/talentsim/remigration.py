@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from talentsim.careers import refresh_pay_factor
 from talentsim.decisions import china_extras, gumbel, job_terms, job_value, us_extras
 from talentsim.streams import Draw
 from talentsim.taxonomy import US_SECTOR_OF_SEGMENT, Country, Visa
@@ -46,10 +47,24 @@ def remigrate(model: TalentModel) -> None:
     )
     us_mult = people.pay_mult[idx] * np.exp(sd * z - 0.5 * sd**2)
     pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
-    here = job_terms(model, people.country[idx], pay_cat, people.employer[idx], level,
-                     education, people.pay_mult[idx])
-    there = job_terms(model, np.full(len(idx), Country.US, dtype=np.int8), pay_cat, us_firm,
-                      level, education, us_mult)
+    here = job_terms(
+        model,
+        people.country[idx],
+        pay_cat,
+        people.employer[idx],
+        level,
+        education,
+        people.pay_mult[idx],
+    )
+    there = job_terms(
+        model,
+        np.full(len(idx), Country.US, dtype=np.int8),
+        pay_cat,
+        us_firm,
+        level,
+        education,
+        us_mult,
+    )
     # Permanent residents keep their status; the others would start a new H-1B.
     visa = np.where(permanent, Visa.PERMANENT, Visa.H1B).astype(np.int8)
     clock = np.zeros(len(idx), dtype=np.float32)
@@ -64,9 +79,11 @@ def remigrate(model: TalentModel) -> None:
     go = np.argmax(utility + gumbel(model, Draw.REMIGRATION_CHOICE, len(idx), 2), axis=1) == 1
     movers = idx[go]
     people.visa[movers] = visa[go]
-    people.visa_clock[movers] = 0.0
+    people.visa_since[movers] = model.t
+    people.us_since[movers] = model.t
     people.country[movers] = Country.US
     people.employer[movers] = us_firm[go]
     people.wage_group[movers] = people.pay_cat[movers]
     people.pay_mult[movers] = us_mult[go]
+    refresh_pay_factor(model, movers)
     model.flows["remigrants"] += float(people.weight[movers].sum())

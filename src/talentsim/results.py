@@ -71,11 +71,17 @@ def git_commit(path: Path) -> str | None:
     try:
         head = subprocess.run(
             ["git", "-C", str(path), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=10, check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -93,8 +99,9 @@ def versions() -> dict[str, str]:
     return found
 
 
-def build_manifest(loaded: LoadedScenario, result: RunResult, started: dt.datetime,
-                   wall_seconds: float) -> dict[str, Any]:
+def build_manifest(
+    loaded: LoadedScenario, result: RunResult, started: dt.datetime, wall_seconds: float
+) -> dict[str, Any]:
     """What produced a run: scenario, hash, seeds, versions, commit, timing."""
     scenario = result.scenario
     package_dir = Path(__file__).resolve().parent
@@ -128,8 +135,13 @@ def build_manifest(loaded: LoadedScenario, result: RunResult, started: dt.dateti
     }
 
 
-def write_run(loaded: LoadedScenario, result: RunResult, out: Path, manifest: dict[str, Any],
-              overwrite: bool = False) -> Path:
+def write_run(
+    loaded: LoadedScenario,
+    result: RunResult,
+    out: Path,
+    manifest: dict[str, Any],
+    overwrite: bool = False,
+) -> Path:
     """Write a run folder atomically.
 
     Args:
@@ -150,8 +162,7 @@ def write_run(loaded: LoadedScenario, result: RunResult, out: Path, manifest: di
         write_parquet(result.annual, tmp / "annual.parquet")
         write_parquet(result.survey, tmp / "survey.parquet")
         (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
-                                           encoding="utf-8")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
         _replace_folder(tmp, out)
     except BaseException:

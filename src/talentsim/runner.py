@@ -112,9 +112,7 @@ def steps_per_replicate(scenario: Scenario) -> int:
     return (t.burn_in_years + t.end - t.start + 1) * t.steps_per_year
 
 
-def run_scenario(
-    scenario: Scenario, on_step: Callable[[], None] | None = None
-) -> RunResult:
+def run_scenario(scenario: Scenario, on_step: Callable[[], None] | None = None) -> RunResult:
     """Run every replicate of a scenario (sequentially) and assemble the tables."""
     results = [run_replicate(scenario, r, on_step) for r in range(scenario.replicates)]
     timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)

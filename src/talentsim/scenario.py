@@ -87,8 +87,12 @@ class TimeConfig(Section):
         2010, "First simulated calendar year.", unit="year", source=RUN_SETTING, ge=1950, le=2100
     )
     end: int = param(
-        2030, "Last simulated calendar year (included).", unit="year", source=RUN_SETTING,
-        ge=1950, le=2100,
+        2030,
+        "Last simulated calendar year (included).",
+        unit="year",
+        source=RUN_SETTING,
+        ge=1950,
+        le=2100,
     )
     steps_per_year: int = param(
         4, "Steps per year (4 = quarterly).", unit="steps", source=STRUCTURAL, ge=1, le=52
@@ -128,7 +132,8 @@ class EntrantSegmentShares(Shares):
     """Shares of the segments among new graduates entering the pool."""
 
     sv_tech: float = share(
-        0.20, "Silicon Valley tech (software, AI/ML, hardware).",
+        0.20,
+        "Silicon Valley tech (software, AI/ML, hardware).",
         "assumed; informed by E17 (engineering majors were 13.1 % of returnees in 2015)",
     )
     finance: float = share(0.25, "Finance.", "assumed; informed by E15 (business majors 35.2 %)")
@@ -175,7 +180,11 @@ class PopulationConfig(Section):
     """Size and make-up of the talent pool at the start."""
 
     size: int = param(
-        20_000, "Agents at the start of the run.", unit="agents", source=RUN_SETTING, ge=1,
+        20_000,
+        "Agents at the start of the run.",
+        unit="agents",
+        source=RUN_SETTING,
+        ge=1,
         le=50_000_000,
     )
     weight: float = param(
@@ -196,8 +205,12 @@ class PopulationConfig(Section):
         "E21 (upper bound); assumed",
     )
     peer_links: int = param(
-        8, "Peers each worker follows (same segment, drawn at random).", unit="links",
-        source=STRUCTURAL, ge=0, le=64,
+        8,
+        "Peers each worker follows (same segment, drawn at random).",
+        unit="links",
+        source=STRUCTURAL,
+        ge=0,
+        le=64,
     )
     years_since_graduation_mean: float = param(
         6.0,
@@ -279,7 +292,10 @@ class UsWages(Section):
     """US annual salaries in the reference year by segment and skill."""
 
     software: float = param(
-        101_790, "Software engineers.", unit="USD per year", source="E09 (E08: 110,000 in 2018)",
+        101_790,
+        "Software engineers.",
+        unit="USD per year",
+        source="E09 (E08: 110,000 in 2018)",
         gt=0,
     )
     ai_ml: float = param(130_000, "AI/ML engineers.", unit="USD per year", gt=0)
@@ -307,11 +323,12 @@ class ChinaSectorConfig(Section):
     wage: float = param(
         87_672, "Annual salary in the reference year.", unit="CNY per year", source="E10", gt=0
     )
-    pay_growth: float = param(
-        0.06, "Annual nominal pay growth.", unit="per year", ge=-0.5, le=1.0
-    )
+    pay_growth: float = param(0.06, "Annual nominal pay growth.", unit="per year", ge=-0.5, le=1.0)
     demand_growth: float = param(
-        0.05, "Annual growth of hiring demand for overseas talent.", unit="per year", ge=-0.5,
+        0.05,
+        "Annual growth of hiring demand for overseas talent.",
+        unit="per year",
+        ge=-0.5,
         le=1.0,
     )
 
@@ -332,10 +349,10 @@ class ChinaSectors(Section):
     technology: ChinaSectorConfig = _sector(
         180_000, 0.08, 0.20, "wage: E12, E13 (70 % of AI staff above 120,000 a year); assumed"
     )
-    finance: ChinaSectorConfig = _sector(130_000, 0.05, 0.03, "assumed; E10, E11 for scale")
-    education: ChinaSectorConfig = _sector(80_000, 0.05, 0.04, "assumed; E10, E11 for scale")
-    manufacturing: ChinaSectorConfig = _sector(85_000, 0.06, 0.03, "assumed; E11 for scale")
-    other: ChinaSectorConfig = _sector(87_672, 0.06, 0.04, "E10 (wage); assumed (growth)")
+    finance: ChinaSectorConfig = _sector(130_000, 0.05, 0.02, "assumed; E10, E11 for scale")
+    education: ChinaSectorConfig = _sector(80_000, 0.05, 0.02, "assumed; E10, E11 for scale")
+    manufacturing: ChinaSectorConfig = _sector(85_000, 0.06, 0.02, "assumed; E11 for scale")
+    other: ChinaSectorConfig = _sector(87_672, 0.06, 0.02, "E10 (wage); assumed (growth)")
 
 
 class ChinaConfig(Section):
@@ -343,12 +360,18 @@ class ChinaConfig(Section):
 
     sectors: ChinaSectors = Field(default_factory=ChinaSectors)
     ppp_factor: float = param(
-        4.0, "Purchasing-power parity conversion factor.", unit="CNY per international dollar",
-        source="X06", gt=0,
+        4.0,
+        "Purchasing-power parity conversion factor.",
+        unit="CNY per international dollar",
+        source="X06",
+        gt=0,
     )
     exchange_rate: float = param(
-        6.75, "Market exchange rate (for reporting pay in USD).", unit="CNY per USD",
-        source="X07", gt=0,
+        6.75,
+        "Market exchange rate (for reporting pay in USD).",
+        unit="CNY per USD",
+        source="X07",
+        gt=0,
     )
 
 
@@ -356,8 +379,12 @@ class PayConfig(Section):
     """Pay levels and their spread."""
 
     reference_year: int = param(
-        2017, "Year in which the wage levels are given; the start is back-cast with the growth "
-        "rates.", unit="year", source=STRUCTURAL, ge=1950, le=2100,
+        2017,
+        "Year in which the wage levels are given; the start is back-cast with the growth rates.",
+        unit="year",
+        source=STRUCTURAL,
+        ge=1950,
+        le=2100,
     )
     master_premium: float = param(0.10, "Pay premium of a master's degree.", unit="share", ge=0)
     phd_premium: float = param(0.25, "Pay premium of a doctorate.", unit="share", ge=0)
@@ -408,7 +435,9 @@ class FirmsConfig(Section):
         1.2, "Pareto exponent of firm sizes (smaller = more concentrated).", unit="", gt=0.1
     )
     startup_upside: float = param(
-        0.5, "Extra opportunity value of a start-up's equity.", unit="utility per unit equity",
+        0.5,
+        "Extra opportunity value of a start-up's equity.",
+        unit="utility per unit equity",
         ge=0,
     )
 
@@ -426,22 +455,32 @@ class VisasConfig(Section):
         0.94, "Chance that a selected or cap-exempt petition is approved.", "X02 (FY2015)"
     )
     opt_years_stem: float = param(
-        3.0, "OPT length for STEM graduates (sv_tech, academia).", unit="years", source="X04",
-        ge=0, le=10,
+        3.0,
+        "OPT length for STEM graduates (sv_tech, academia).",
+        unit="years",
+        source="X04",
+        ge=0,
+        le=10,
     )
     opt_years_other: float = param(
         1.0, "OPT length for other graduates.", unit="years", source="X04", ge=0, le=10
     )
     h1b_max_years: float = param(
-        6.0, "Maximum H-1B stay without a pending green card.", unit="years", source="X03",
-        gt=0, le=20,
+        6.0,
+        "Maximum H-1B stay without a pending green card.",
+        unit="years",
+        source="X03",
+        gt=0,
+        le=20,
     )
     green_card_sponsor_rate: float = rate(
         0.25, "Annual hazard that an H-1B holder's employer files for a green card."
     )
     green_card_wait_years: float = param(
-        5.0, "Mean wait from filing to permanent residence for China-born applicants.",
-        unit="years", gt=0,
+        5.0,
+        "Mean wait from filing to permanent residence for China-born applicants.",
+        unit="years",
+        gt=0,
     )
     lottery_month: int = param(
         4, "Month of the annual H-1B lottery.", unit="month", source=STRUCTURAL, ge=1, le=12
@@ -455,7 +494,9 @@ class FamilyConfig(Section):
         0.08, "Annual hazard of a family event (a parent's illness) when parents are 70."
     )
     event_age_scale: float = param(
-        10.0, "Years of parents' age over which the event hazard grows e-fold.", unit="years",
+        10.0,
+        "Years of parents' age over which the event hazard grows e-fold.",
+        unit="years",
         gt=0,
     )
     event_memory_years: float = param(
@@ -479,11 +520,13 @@ class BelongingConfig(Section):
     china_gain_rate: float = rate(0.30, "Annual rate at which belonging to China grows back.")
     us_decay_rate: float = rate(0.10, "Annual rate at which belonging to the US fades in China.")
     tension_sensitivity: float = rate(
-        0.30, "Annual erosion of belonging to the US per unit of US-China tension.",
+        0.30,
+        "Annual erosion of belonging to the US per unit of US-China tension.",
         unit="per year per unit tension",
     )
     peer_effect: float = rate(
-        0.10, "Annual pull towards China per share of peers who returned.",
+        0.10,
+        "Annual pull towards China per share of peers who returned.",
         unit="per year per share",
     )
 
@@ -614,15 +657,19 @@ class SurveyConfig(Section):
         description="Survey years, or 'all' for every simulated year.",
         json_schema_extra={"unit": "years", "source": STRUCTURAL},
     )
-    month: int = param(6, "Month in which the survey is fielded.", unit="month", ge=1, le=12,
-                       source=STRUCTURAL)
+    month: int = param(
+        6, "Month in which the survey is fielded.", unit="month", ge=1, le=12, source=STRUCTURAL
+    )
     sample_size: dict[int, int] = Field(
         default_factory=lambda: {2015: 913, 2017: 1821},
         description="Sample size by survey year (the real surveys' numbers of responses).",
         json_schema_extra={"unit": "respondents", "source": "survey_targets.csv"},
     )
     default_sample_size: int = param(
-        1821, "Sample size in years not listed in sample_size.", unit="respondents", ge=1,
+        1821,
+        "Sample size in years not listed in sample_size.",
+        unit="respondents",
+        ge=1,
         source="survey_targets.csv",
     )
     recency_years: float = param(
@@ -649,7 +696,9 @@ class Intervention(Section):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    param: str = Field(description="Dotted path of a numeric parameter, e.g. visas.h1b_approval_rate.")
+    param: str = Field(
+        description="Dotted path of a numeric parameter, e.g. visas.h1b_approval_rate."
+    )
     from_: float = Field(alias="from", description="Decimal year from which the change applies.")
     to: float | None = Field(
         None, description="End of a linear ramp (decimal year); omitted for a step change."
@@ -720,7 +769,18 @@ class Scenario(Section):
 #: Sections whose numeric parameters the timeline may change.
 TIMELINE_SECTIONS: frozenset[str] = frozenset(
     {
-        "entry", "exit", "careers", "us", "china", "pay", "visas", "family", "belonging",
-        "offers", "macro", "decisions", "remigration",
+        "entry",
+        "exit",
+        "careers",
+        "us",
+        "china",
+        "pay",
+        "visas",
+        "family",
+        "belonging",
+        "offers",
+        "macro",
+        "decisions",
+        "remigration",
     }
 )

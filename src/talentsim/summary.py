@@ -1,5 +1,8 @@
-"""The summary printed at the end of `talentsim run`: flows, stocks and the virtual survey
-beside the survey targets, each as a median with the range of 90 % of replicates."""
+"""The summary printed at the end of `talentsim run`.
+
+Flows, stocks and the virtual survey beside the survey targets, each as a median with the
+range of 90 % of replicates.
+"""
 
 from __future__ import annotations
 
@@ -61,9 +64,9 @@ def survey_summary(result: RunResult) -> pd.DataFrame:
                 & (targets["measure"] == SECTOR)
                 & (targets["category"] == category)
             ]
-            rank = targets[
-                (targets["kind"] == "rank") & (targets["year"] == year)
-            ]["category"].tolist()
+            rank = targets[(targets["kind"] == "rank") & (targets["year"] == year)][
+                "category"
+            ].tolist()
             rows.append(
                 {
                     "year": year,
@@ -111,8 +114,10 @@ def print_summary(result: RunResult, console: Console) -> None:
     for name in ("year", "sector", "simulated share", "first in", "survey", "survey first"):
         survey.add_column(name, justify="right")
     for _, row in survey_summary(result).iterrows():
-        target = "-" if np.isnan(row["target"]) else (
-            f"{row['target']:.1%} ± {1.96 * row['target_se']:.1%}"
+        target = (
+            "-"
+            if np.isnan(row["target"])
+            else (f"{row['target']:.1%} ± {1.96 * row['target_se']:.1%}")
         )
         first = "-" if row["target_first"] is None else ("yes" if row["target_first"] else "no")
         survey.add_row(

@@ -84,9 +84,7 @@ def field_survey(model: TalentModel) -> list[dict[str, object]]:
     rows += _categorical_rows(year, STATUS, STATUSES, founder, sample, prob)
     for bit, name in enumerate(REASONS):
         flag = (reasons >> bit) & 1
-        rows.append(
-            _row(year, REASON, name, flag[sample].mean(), n, float(np.dot(prob, flag)))
-        )
+        rows.append(_row(year, REASON, name, flag[sample].mean(), n, float(np.dot(prob, flag))))
     _rank(rows, REASON)
     return rows
 
@@ -111,8 +109,9 @@ def _categorical_rows(
     return rows
 
 
-def _row(year: int, measure: str, category: str, share: float, n: int,
-         population_share: float) -> dict[str, object]:
+def _row(
+    year: int, measure: str, category: str, share: float, n: int, population_share: float
+) -> dict[str, object]:
     return {
         "year": year,
         "measure": measure,
@@ -138,7 +137,10 @@ def _rank(rows: list[dict[str, object]], measure: str) -> None:
 def _empty_rows(year: int) -> list[dict[str, object]]:
     rows = []
     for measure, names in (
-        (SECTOR, CN_SECTORS), (LEVEL, SURVEY_LEVELS), (STATUS, STATUSES), (REASON, REASONS)
+        (SECTOR, CN_SECTORS),
+        (LEVEL, SURVEY_LEVELS),
+        (STATUS, STATUSES),
+        (REASON, REASONS),
     ):
         for name in names:
             rows.append(_row(year, measure, name, np.nan, 0, np.nan))

@@ -14,9 +14,7 @@ from pydantic import BaseModel, ValidationError
 from talentsim.scenario import TIMELINE_SECTIONS, Intervention, Scenario
 
 #: Numeric parameters that are read only when the population is created.
-INIT_ONLY: frozenset[str] = frozenset(
-    {"pay.reference_year", "firms.size_alpha", "pay.firm_sd"}
-)
+INIT_ONLY: frozenset[str] = frozenset({"pay.reference_year", "firms.size_alpha", "pay.firm_sd"})
 
 
 class TimelineError(ValueError):
@@ -152,9 +150,8 @@ def check_timeline(scenario: Scenario) -> None:
 
 def _first_index_touching(scenario: Scenario, path: str, t: float) -> int | None:
     for index, item in enumerate(scenario.timeline):
-        if path.startswith(item.param) or item.param.startswith(path):
-            if item.from_ <= t:
-                return index
+        if (path.startswith(item.param) or item.param.startswith(path)) and item.from_ <= t:
+            return index
     return None
 
 

@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from talentsim.demography import STEM_SEGMENTS
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
-from talentsim.taxonomy import EDUCATION, SEGMENTS, Country, Visa
+from talentsim.taxonomy import EDUCATION, SEGMENTS, Visa
 
 if TYPE_CHECKING:
     from talentsim.model import TalentModel
@@ -25,25 +24,27 @@ def h1b_win_probability(p: Scenario, segment: np.ndarray, education: np.ndarray)
     return np.where(segment == ACADEMIA, 1.0, lottery) * v.h1b_approval_rate
 
 
-def opt_years(p: Scenario, segment: np.ndarray) -> np.ndarray:
-    """OPT length by segment (STEM extension for sv_tech and academia)."""
-    return np.where(STEM_SEGMENTS[segment], p.visas.opt_years_stem, p.visas.opt_years_other)
+def opt_years(p: Scenario, stem: np.ndarray) -> np.ndarray:
+    """OPT length: the STEM extension for sv_tech and academia graduates."""
+    return np.where(stem, p.visas.opt_years_stem, p.visas.opt_years_other)
 
 
 def is_lottery_step(model: TalentModel) -> bool:
     """Whether the H-1B lottery falls in the current step."""
     steps = model.config.time.steps_per_year
-    step_in_year = model.step_index % steps
-    return step_in_year == (model.p.visas.lottery_month - 1) * steps // 12
+    return model.step_index % steps == (model.p.visas.lottery_month - 1) * steps // 12
 
 
 def update_visas(model: TalentModel) -> None:
-    """Move workers in the US through visa statuses; flag those who lose status."""
-    people, p, dt = model.people, model.p, model.dt
+    """Move workers in the US through visa statuses; flag those who lose status.
+
+    One uniform per worker decides whichever transition their status allows: winning the
+    lottery (OPT, on the lottery step), a green-card filing (H-1B), approval (pending).
+    """
+    people, p, dt, t = model.people, model.p, model.dt, model.t
     us = model.in_us
     visa = people.view("visa")
-    clock = people.view("visa_clock")
-    segment = people.view("segment")
+    since = people.view("visa_since")
     u = model.streams.uniform(Draw.VISA, model.tick, people.n)
 
     opt = us & (visa == Visa.STUDENT_OPT)
@@ -51,28 +52,37 @@ def update_visas(model: TalentModel) -> None:
     pending = us & (visa == Visa.GREEN_CARD_PENDING)
     won = np.zeros_like(opt)
     if is_lottery_step(model):
-        won = opt & (u < h1b_win_probability(p, segment, people.view("education")))
+        entrants = np.flatnonzero(opt)
+        chance = h1b_win_probability(p, people.segment[entrants], people.education[entrants])
+        won[entrants[u[entrants] < chance]] = True
     filed = h1b & (u < -np.expm1(-p.visas.green_card_sponsor_rate * dt))
     granted = pending & (u < -np.expm1(-dt / p.visas.green_card_wait_years))
-    expired = (opt & ~won & (clock >= opt_years(p, segment))) | (
+    clock = t - since
+    expired = (opt & ~won & (clock >= opt_years(p, people.view("stem")))) | (
         h1b & ~filed & (clock >= p.visas.h1b_max_years)
     )
-    changed = won | filed | granted
-    visa += changed.view(np.int8)  # each change moves one status up (OPT -> H-1B -> ...)
-    clock *= ~changed
+    changed = np.flatnonzero(won | filed | granted)
+    visa[changed] += 1  # each change moves one status up: OPT -> H-1B -> pending -> permanent
+    since[changed] = t
     model.forced |= expired
     model.flows["status_lost"] += float(np.dot(people.view("weight"), expired))
 
 
-def visa_risk(p: Scenario, visa: np.ndarray, clock: np.ndarray, segment: np.ndarray,
-              education: np.ndarray) -> np.ndarray:
+def visa_risk(
+    p: Scenario,
+    visa: np.ndarray,
+    clock: np.ndarray,
+    segment: np.ndarray,
+    education: np.ndarray,
+    stem: np.ndarray,
+) -> np.ndarray:
     """Probability of losing US status before it is secured, as the worker sees it.
 
     OPT holders face the remaining lotteries; H-1B holders the chance that no green card is
     filed before the time limit; pending and permanent residents face none.
     """
     win = h1b_win_probability(p, segment, education)
-    lotteries_left = np.maximum(np.ceil(opt_years(p, segment) - clock), 0)
+    lotteries_left = np.maximum(np.ceil(opt_years(p, stem) - clock), 0)
     opt_risk = (1 - win) ** lotteries_left
     years_left = np.maximum(p.visas.h1b_max_years - clock, 0)
     h1b_risk = np.exp(-p.visas.green_card_sponsor_rate * years_left)
