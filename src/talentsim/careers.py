@@ -43,6 +43,46 @@ def next_step_hazards(p: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return us, cn
 
 
+def _expm(matrix: np.ndarray) -> np.ndarray:
+    """Matrix exponential by scaling and squaring with a Taylor series (small matrices)."""
+    norm = float(np.abs(matrix).sum(axis=1).max())
+    squarings = max(0, int(np.ceil(np.log2(norm))) + 1) if norm > 0 else 0
+    scaled = matrix / 2**squarings
+    result = np.eye(len(matrix))
+    term = np.eye(len(matrix))
+    for k in range(1, 18):
+        term = term @ scaled / k
+        result = result + term
+    for _ in range(squarings):
+        result = result @ result
+    return result
+
+
+def expected_promotions(hazards: np.ndarray, years: float) -> np.ndarray:
+    """Expected number of promotions within `years`, by starting level.
+
+    The ladder is a pure birth process with the given hazard of leaving each level
+    (the top level's hazard is 0); the expectation comes from its transition matrix.
+    """
+    levels = len(hazards)
+    generator = np.zeros((levels, levels))
+    for level, hazard in enumerate(hazards[:-1]):
+        generator[level, level] = -hazard
+        generator[level, level + 1] = hazard
+    transition = _expm(generator * years)
+    return transition @ np.arange(levels) - np.arange(levels)
+
+
+def promotion_prospects(p: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """Expected promotions over the planning horizon by level, in US and Chinese firms.
+
+    This is how the bamboo ceiling enters decisions: it lowers the US figures.
+    """
+    us_h, cn_h = next_step_hazards(p)
+    horizon = p.decisions.horizon_years
+    return expected_promotions(us_h, horizon), expected_promotions(cn_h, horizon)
+
+
 def level_premium(p: Scenario) -> np.ndarray:
     """Pay multiplier by career level."""
     return (1 + p.careers.level_pay_premium) ** np.arange(TOP_LEVEL + 1)

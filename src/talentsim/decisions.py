@@ -16,7 +16,6 @@ import numpy as np
 
 from talentsim.belonging import family_pull_of
 from talentsim.careers import (
-    next_step_hazards,
     pay_factor_of,
     ppp_pay,
     refresh_pay_factor,
@@ -43,7 +42,7 @@ class JobTerms:
 
     log_pay: np.ndarray  # log PPP pay and equity
     growth: np.ndarray  # expected annual pay growth
-    promotion: np.ndarray  # hazard of the next promotion
+    promotion: np.ndarray  # expected promotions over the planning horizon
     opportunity: np.ndarray  # sector demand growth plus start-up upside
 
 
@@ -62,12 +61,12 @@ def job_terms(
     salary = salary_of(model, group, pay_factor_of(model, firm, level, education, pay_mult))
     in_us = country == Country.US
     sector = firms.sector[firm]
-    us_h, cn_h = next_step_hazards(p)
+    us_prospects, cn_prospects = model.prospects
     upside = p.firms.startup_upside * firms.startup[firm] * firms.equity_rate[firm]
     return JobTerms(
         log_pay=np.log(ppp_pay(model, country, salary, firm)),
         growth=np.where(in_us, macro.us_pay_growth, macro.cn_pay_growth[sector]),
-        promotion=np.where(in_us, us_h[level], cn_h[level]),
+        promotion=np.where(in_us, us_prospects[level], cn_prospects[level]),
         opportunity=np.where(in_us, macro.us_demand_growth, macro.cn_demand_growth[sector])
         + upside,
     )
@@ -79,7 +78,7 @@ def job_value(p: Scenario, terms: JobTerms) -> np.ndarray:
     return (
         w.salary * terms.log_pay
         + w.growth * horizon * terms.growth
-        + w.promotion * horizon * terms.promotion
+        + w.promotion * terms.promotion
         + w.opportunity * terms.opportunity
     )
 
@@ -187,7 +186,7 @@ def reason_mask(
     belonging = w.belonging * (people.belong_cn[idx] - people.belong_us[idx])
     development = (
         w.growth * d.horizon_years * (back.growth - stay.growth)
-        + w.promotion * d.horizon_years * (back.promotion - stay.promotion)
+        + w.promotion * (back.promotion - stay.promotion)
         + w.opportunity * (back.opportunity - stay.opportunity)
     )
     risk = visa_risk(
@@ -218,6 +217,7 @@ def apply_return(
     people, p, firms = model.people, model.p, model.firms
     slots = offers.idx[returning]
     firm = offers.cn_firm[returning]
+    _count_returns(model, slots, offers.cn_sector[returning], offers.forced[returning])
     people.country[slots] = Country.CHINA
     people.employer[slots] = firm
     people.wage_group[slots] = CHINA_WAGE_GROUP + firms.sector[firm]
@@ -234,10 +234,15 @@ def apply_return(
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
 
+
+def _count_returns(
+    model: TalentModel, slots: np.ndarray, sector: np.ndarray, forced: np.ndarray
+) -> None:
+    """Add this step's returns to the flows (before their state changes)."""
+    people = model.people
     weight = people.weight[slots]
     model.flows["returns"] += float(weight.sum())
-    model.flows["forced_returns"] += float(weight[offers.forced[returning]].sum())
-    segment_flows = np.bincount(people.segment[slots], weights=weight, minlength=4)
-    sector_flows = np.bincount(offers.cn_sector[returning], weights=weight, minlength=5)
-    model.returns_by_segment += segment_flows
-    model.returns_by_sector += sector_flows
+    model.flows["forced_returns"] += float(weight[forced].sum())
+    model.flows["returns_experienced"] += float(weight[people.level[slots] > 0].sum())
+    model.returns_by_segment += np.bincount(people.segment[slots], weights=weight, minlength=4)
+    model.returns_by_sector += np.bincount(sector, weights=weight, minlength=5)

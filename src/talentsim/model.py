@@ -199,6 +199,7 @@ class TalentModel(mesa.Model):
         self.in_cn = self.active & (country == Country.CHINA)
 
     def _offers(self) -> None:
+        self.prospects = careers.promotion_prospects(self.p)  # for this step's decisions
         self.offers = offers.draw_offers(self)
 
     def _decisions(self) -> None:

@@ -39,6 +39,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     "exits_china",
     "remigrants",
     "forced_returns",
+    "returns_experienced",
     "status_lost",
     *(f"returns_{s}" for s in SEGMENTS),
     *(f"returns_to_{s}" for s in CN_SECTORS),

@@ -616,7 +616,7 @@ class UtilityWeights(Section):
 
     salary: float = param(1.0, "Per log point of PPP-adjusted pay and equity.", ge=0)
     growth: float = param(1.0, "Per log point of expected pay growth over the horizon.", ge=0)
-    promotion: float = param(0.5, "Per expected promotion over the horizon.", ge=0)
+    promotion: float = param(2.0, "Per expected promotion over the horizon.", ge=0)
     belonging: float = param(2.0, "Per unit of belonging to the destination country.", ge=0)
     opportunity: float = param(2.0, "Per unit of sector demand growth and start-up upside.", ge=0)
     family: float = param(1.0, "Per unit of family pull (China options only).", ge=0)

@@ -1,0 +1,38 @@
+"""Shared fixtures: small, fast scenarios and runs reused across tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from talentsim.loader import load_scenario
+from talentsim.runner import RunResult, run_scenario
+from talentsim.scenario import Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+
+#: A small run: 2,000 agents, 2 replicates, 2 years of burn-in, 2010-2020.
+SMALL = [
+    "population.size=2000",
+    "population.weight=1",
+    "replicates=2",
+    "time.burn_in_years=2",
+    "time.end=2020",
+]
+
+
+def small_scenario(path: str | Path | None = None, extra: list[str] | None = None) -> Scenario:
+    """A scenario file shrunk to the SMALL settings (plus `extra` overrides)."""
+    return load_scenario(path, [*SMALL, *(extra or [])]).scenario
+
+
+@pytest.fixture(scope="session")
+def small_baseline() -> Scenario:
+    return small_scenario()
+
+
+@pytest.fixture(scope="session")
+def small_run(small_baseline: Scenario) -> RunResult:
+    return run_scenario(small_baseline)
