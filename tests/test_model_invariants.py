@@ -10,7 +10,7 @@ from talentsim.model import TalentModel
 from talentsim.runner import RunResult
 from talentsim.scenario import Scenario
 from talentsim.survey import EXCLUSIVE_MEASURES, REASON, SECTOR
-from talentsim.taxonomy import CN_SECTORS, LEVELS, Country, Visa
+from talentsim.taxonomy import CN_SECTORS, LEVELS, SEGMENTS, Country, Visa
 
 
 def test_population_accounting_holds_every_step(small_run: RunResult) -> None:
@@ -29,11 +29,11 @@ def test_population_accounting_holds_every_step(small_run: RunResult) -> None:
 
 def test_segment_and_sector_columns_add_up(small_run: RunResult) -> None:
     ts = small_run.timeseries
-    segments = [c for c in ts if c.startswith("in_us_")]
+    segments = [f"in_us_{s}" for s in SEGMENTS]
     np.testing.assert_allclose(ts[segments].sum(axis=1), ts["in_us"], atol=1e-6)
     by_sector = ts[[f"returns_to_{s}" for s in CN_SECTORS]].sum(axis=1)
     np.testing.assert_allclose(by_sector, ts["returns"], atol=1e-6)
-    by_segment = ts[[c for c in ts if c.startswith("returns_") and "_to_" not in c]]
+    by_segment = ts[[f"returns_{s}" for s in SEGMENTS]]
     np.testing.assert_allclose(by_segment.sum(axis=1), ts["returns"], atol=1e-6)
     np.testing.assert_allclose(ts["in_us"] + ts["returned"], ts["agents_active"], atol=1e-6)
 
