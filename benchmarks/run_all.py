@@ -24,7 +24,9 @@ def measure(size: int, repeats: int) -> dict:
     """Time the baseline at `size` agents in a fresh process (best of `repeats`)."""
     proc = subprocess.run(
         [sys.executable, str(HERE / "bench_run.py"), str(size), str(repeats)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

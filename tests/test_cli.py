@@ -28,17 +28,28 @@ SMALL = [
 def test_run_writes_every_output(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = CliRunner().invoke(
-        main, ["run", str(SCENARIOS / "h1b_tightening.yaml"), *SMALL, "--seed", "5",
-               "--out", str(out)],
+        main,
+        ["run", str(SCENARIOS / "h1b_tightening.yaml"), *SMALL, "--seed", "5", "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "annual.parquet", "manifest.json", "scenario.yaml", "survey.parquet",
+        "annual.parquet",
+        "manifest.json",
+        "scenario.yaml",
+        "survey.parquet",
         "timeseries.parquet",
     ]
     ts = pd.read_parquet(out / "timeseries.parquet")
-    for column in ("replicate", "time", "year", "in_us", "returned", "returns", "entrants",
-                   "exits"):
+    for column in (
+        "replicate",
+        "time",
+        "year",
+        "in_us",
+        "returned",
+        "returns",
+        "entrants",
+        "exits",
+    ):
         assert column in ts
     assert len(ts) == 2 * 9 * 4  # replicates x years x quarters
     annual = pd.read_parquet(out / "annual.parquet")
@@ -81,8 +92,7 @@ def test_overwrite_replaces_a_folder_atomically(tmp_path: Path) -> None:
     out = tmp_path / "run"
     out.mkdir()
     (out / "old.txt").write_text("old")
-    result = CliRunner().invoke(main, ["run", *SMALL, "--out", str(out), "--overwrite",
-                                       "--quiet"])
+    result = CliRunner().invoke(main, ["run", *SMALL, "--out", str(out), "--overwrite", "--quiet"])
     assert result.exit_code == 0, result.output
     assert not (out / "old.txt").exists() and (out / "manifest.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folders left
@@ -117,7 +127,11 @@ def test_run_as_a_real_process_outside_the_repository(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "120"}
     proc = subprocess.run(
         [str(cli), "run", *SMALL, "--replicates", "1", "--out", "out"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     assert "Results written to out" in proc.stdout

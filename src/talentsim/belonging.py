@@ -87,18 +87,18 @@ def _relax_belonging(model: TalentModel, years: float) -> None:
     us = model.in_us
     bu = people.view("belong_us")
     bc = people.view("belong_cn")
+    f32 = np.float32
     # belong_us: towards g / (g + sT) in the US, towards 0 in China.
     rate_us = b.us_gain_rate + b.tension_sensitivity * model.macro.tension
-    target_us = b.us_gain_rate / rate_us if rate_us > 0 else 0.0
-    keep_us = np.where(us, np.exp(-rate_us * years), np.exp(-b.us_decay_rate * years))
-    bu[:] = np.where(us, target_us, 0.0) + (bu - np.where(us, target_us, 0.0)) * keep_us
+    target_us = np.where(us, f32(b.us_gain_rate / rate_us if rate_us > 0 else 0.0), f32(0.0))
+    keep_us = np.where(us, f32(np.exp(-rate_us * years)), f32(np.exp(-b.us_decay_rate * years)))
+    bu[:] = target_us + (bu - target_us) * keep_us
     # belong_cn: towards eP / (d + eP) in the US (per worker), towards 1 in China.
-    pull = b.peer_effect * model.peer_share
-    rate_cn = np.where(us, b.china_decay_rate + pull, b.china_gain_rate)
-    target_cn = np.where(
-        us, np.divide(pull, rate_cn, out=np.zeros_like(pull), where=rate_cn > 0), 1.0
-    )
-    bc[:] = target_cn + (bc - target_cn) * np.exp(-rate_cn * years)
+    pull = (b.peer_effect * model.peer_share).astype(f32)
+    rate_cn = np.where(us, f32(b.china_decay_rate) + pull, f32(b.china_gain_rate))
+    safe = np.where(rate_cn > 0, rate_cn, f32(1.0))
+    target_cn = np.where(us, pull / safe, f32(1.0))
+    bc[:] = target_cn + (bc - target_cn) * np.exp(-rate_cn * f32(years))
 
 
 def _family_events(model: TalentModel) -> None:
@@ -111,8 +111,11 @@ def _family_events(model: TalentModel) -> None:
     f = p.family
     u = model.streams.uniform(Draw.FAMILY, model.tick, people.n)
     parent_birth = people.view("parent_birth")
-    births = parent_birth[model.active]
-    oldest = t - float(births.min()) if len(births) else 0.0
+    if model.step_index % model.config.time.steps_per_year == 0 or model.oldest_parent is None:
+        # Earliest parents' birth among active workers; entrants' parents are younger, so it
+        # stays a bound for the rest of the year.
+        model.oldest_parent = float(np.min(parent_birth, where=model.active, initial=np.inf))
+    oldest = t - model.oldest_parent if np.isfinite(model.oldest_parent) else 0.0
     bound = -np.expm1(-f.event_rate_at_70 * np.exp((oldest - 70.0) / f.event_age_scale) * dt)
     candidates = np.flatnonzero(model.active & (u < bound))
     parent_age = t - parent_birth[candidates]

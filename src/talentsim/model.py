@@ -97,12 +97,13 @@ class TalentModel(mesa.Model):
         )
         self._workers: dict[int, Worker] = {}
 
-        self.people = People(int(scenario.population.size * 1.25))
+        self.people = People(self._expected_slots())
         self.people.set_peer_count(scenario.population.peer_links)
         self.entry_carry = 0.0
         self.pay_key: tuple[float, ...] | None = None  # premia the pay factors were built with
         self.peer_pools: list[np.ndarray] | None = None  # candidate peers by segment
         self.peer_pools_year: int | None = None
+        self.oldest_parent: float | None = None  # earliest parents' birth date (yearly)
         self.peer_share = np.zeros(0)  # share of each worker's peers in China (yearly news)
         self.peer_fared = np.zeros(0)  # how those peers fared
         self._reset_step_state()
@@ -129,6 +130,13 @@ class TalentModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={c: partial(_report, c) for c in observe.timeseries_columns()}
         )
+
+    def _expected_slots(self) -> int:
+        """Starting pool plus the graduates the base entry schedule brings, plus 5 %."""
+        c = self.config
+        years = np.arange(-c.time.burn_in_years, c.time.end - c.time.start + 1, self.dt)
+        inflow = c.entry.rate * c.population.size * np.exp(c.entry.growth * years) * self.dt
+        return int((c.population.size + inflow.sum()) * 1.05) + 16
 
     # ------------------------------------------------------------------ stepping
 
