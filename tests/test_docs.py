@@ -47,3 +47,17 @@ def test_evidence_file_keeps_the_shared_rows() -> None:
         theirs = list(csv.DictReader(shared.open()))
         figures = {(r["figure"], r["value"]) for r in ours}
         assert all((r["figure"], r["value"]) in figures for r in theirs)
+
+
+def test_readme_quick_start_is_two_commands() -> None:
+    text = (REPO / "README.md").read_text()
+    quick = text.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in quick.strip().splitlines()]
+    assert commands == ["make run", "make test"]
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_readme_scenario_table_matches_the_library() -> None:
+    text = (REPO / "README.md").read_text()
+    for path in sorted((REPO / "scenarios").glob("*.yaml")):
+        assert f"| `{path.stem}` |" in text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -88,17 +89,20 @@ def _people(value: float) -> str:
 
 
 def _range(row: pd.Series, column: str, fmt) -> str:
-    return f"{fmt(row[column])} [{fmt(row[f'{column}_lo'])}-{fmt(row[f'{column}_hi'])}]"
+    return f"{fmt(row[column])} ({fmt(row[f'{column}_lo'])}-{fmt(row[f'{column}_hi'])})"
 
 
 def print_summary(result: RunResult, console: Console) -> None:
     """Print both summary tables."""
     replicates = result.scenario.replicates
-    note = f"median [5th-95th percentile] over {replicates} replicate(s); people"
-    table = Table(title=f"{result.scenario.name}: flows and stocks ({note})")
+    table = Table(
+        title=f"{result.scenario.name}: people, median (5th-95th percentile) "
+        f"over {replicates} replicate(s)",
+        box=box.SIMPLE_HEAD,
+    )
     table.add_column("year", justify="right")
     table.add_column("returns in the year", justify="right")
-    table.add_column("in the US (end of year)", justify="right")
+    table.add_column("in the US, end of year", justify="right")
     table.add_column("returned, in China", justify="right")
     for _, row in yearly_summary(result).iterrows():
         table.add_row(
@@ -110,16 +114,17 @@ def print_summary(result: RunResult, console: Console) -> None:
     console.print(table)
 
     pct = "{:.1%}".format
-    survey = Table(title="Virtual survey: employment sector of returnees vs the CCG surveys")
-    for name in ("year", "sector", "simulated share", "first in", "survey", "survey first"):
+    survey = Table(
+        title="Virtual survey: employment sector of returnees, against the CCG surveys",
+        box=box.SIMPLE_HEAD,
+    )
+    for name in ("year", "sector", "simulated", "ranked first", "survey", "first"):
         survey.add_column(name, justify="right")
     for _, row in survey_summary(result).iterrows():
-        target = (
-            "-"
-            if np.isnan(row["target"])
-            else (f"{row['target']:.1%} ± {1.96 * row['target_se']:.1%}")
+        target = "" if np.isnan(row["target"]) else (
+            f"{row['target']:.1%} ± {1.96 * row['target_se']:.1%}"
         )
-        first = "-" if row["target_first"] is None else ("yes" if row["target_first"] else "no")
+        first = "" if row["target_first"] is None else ("yes" if row["target_first"] else "no")
         survey.add_row(
             str(int(row["year"])),
             row["category"],
@@ -130,7 +135,7 @@ def print_summary(result: RunResult, console: Console) -> None:
         )
     console.print(survey)
     console.print(
-        "Survey targets: CCG and zhaopin.com returnee surveys (n = 913 in 2015, 1,821 in "
-        "2017); ± is 1.96 binomial standard errors. The baseline is not yet calibrated "
-        "to them (see docs/ODD.md)."
+        "Survey: CCG and zhaopin.com returnee surveys (n = 913 in 2015, 1,821 in 2017); "
+        "± is 1.96 binomial standard errors. The baseline is not yet calibrated to them "
+        "(see docs/ODD.md)."
     )
