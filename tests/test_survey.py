@@ -48,7 +48,11 @@ def _model_with_known_returnees(recency: float, n_respondents: int) -> TalentMod
 def test_sample_size_and_only_returnees_in_china() -> None:
     model = _model_with_known_returnees(recency=2.0, n_respondents=700)
     rows = survey.field_survey(model)
-    assert {r["n"] for r in rows} == {700}
+    assert {r["n"] for r in rows if r["measure"] != survey.LEVEL} == {700}
+    # position levels are asked of the employed: the sample minus its founders
+    founders = next(r for r in rows if r["category"] == "founded a business")
+    level_n = {r["n"] for r in rows if r["measure"] == survey.LEVEL}
+    assert level_n == {700 - round(founders["share"] * 700)}
     sector_rows = [r for r in rows if r["measure"] == survey.SECTOR]
     assert [r["category"] for r in sector_rows] == list(CN_SECTORS)
     assert sum(r["share"] for r in sector_rows) == pytest.approx(1.0)

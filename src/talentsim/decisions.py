@@ -87,17 +87,15 @@ def us_extras(
     model: TalentModel,
     idx: np.ndarray,
     visa: np.ndarray | None = None,
-    clock: np.ndarray | None = None,
+    since: np.ndarray | None = None,
 ) -> np.ndarray:
     """Belonging to the US, visa risk and tension: utility of living in the US.
 
-    `visa` and `clock` default to the workers' current status.
+    `visa` and `since` (start of the status) default to the workers' current status.
     """
     people, p = model.people, model.p
     w = p.decisions.weights
-    visa = people.visa[idx] if visa is None else visa
-    clock = model.t - people.visa_since[idx] if clock is None else clock
-    risk = visa_risk(p, visa, clock, people.segment[idx], people.education[idx], people.stem[idx])
+    risk = visa_risk(model, idx, visa, since)
     return (
         w.belonging * people.belong_us[idx] - w.visa_risk * risk - w.tension * model.macro.tension
     )
@@ -111,10 +109,10 @@ def china_extras(model: TalentModel, idx: np.ndarray) -> np.ndarray:
     return w.belonging * people.belong_cn[idx] + w.family * family + w.peers * model.peer_fared[idx]
 
 
-def gumbel(model: TalentModel, draw: Draw, rows: int, columns: int) -> np.ndarray:
-    """Standard Gumbel noise, one row per decider (in slot order)."""
-    u = model.streams.generator(draw, model.tick).random((rows, columns))
-    return -np.log(-np.log1p(-u))
+def gumbel(model: TalentModel, draw: Draw, slots: np.ndarray, columns: int) -> np.ndarray:
+    """Standard Gumbel noise, one row per deciding slot (counter-based, per slot)."""
+    u = model.streams.slot_uniform(draw, model.tick, slots, columns)
+    return -np.log(-np.log(u))
 
 
 def decide(model: TalentModel, offers: Offers) -> None:
@@ -148,12 +146,13 @@ def decide(model: TalentModel, offers: Offers) -> None:
     utility[offers.forced, STAY] = -np.inf
     utility[~offers.has_us | offers.forced, SWITCH] = -np.inf
     utility[~offers.has_cn, RETURN] = -np.inf
-    choice = np.argmax(utility + gumbel(model, Draw.DECISION, len(idx), 3), axis=1)
+    choice = np.argmax(utility + gumbel(model, Draw.DECISION, idx, 3), axis=1)
 
     switching = choice == SWITCH
     movers = idx[switching]
     people.employer[movers] = offers.us_firm[switching]
     people.pay_mult[movers] = offers.us_pay_mult[switching]
+    people.us_pay_mult[movers] = offers.us_pay_mult[switching]
     refresh_pay_factor(model, movers)
 
     returning = choice == RETURN
@@ -189,14 +188,7 @@ def reason_mask(
         + w.promotion * (back.promotion - stay.promotion)
         + w.opportunity * (back.opportunity - stay.opportunity)
     )
-    risk = visa_risk(
-        p,
-        people.visa[idx],
-        model.t - people.visa_since[idx],
-        people.segment[idx],
-        people.education[idx],
-        people.stem[idx],
-    )
+    risk = visa_risk(model, idx)
     abroad = forced | (w.visa_risk * risk + w.tension * model.macro.tension >= threshold)
     bits = [family >= threshold, belonging >= threshold, development >= threshold, abroad]
     mask = np.zeros(len(idx), dtype=np.uint8)

@@ -21,9 +21,9 @@ STUDY_YEARS = np.array([4.0, 2.0, 5.0])
 STEM_SEGMENTS = np.array([True, False, True, False])
 
 # Columns of the uniform draws used to create a worker.
-_SEGMENT, _SKILL, _EDUCATION, _YEARS, _ONLY_CHILD, _PARENT = range(6)
-_GC_FILE, _GC_WAIT, _EMPLOYER, _PROMO = 6, 7, 8, 9  # _PROMO..+3: one per ladder step
-_COLUMNS = 13
+_SEGMENT, _SKILL, _EDUCATION, _ONLY_CHILD, _PARENT = range(5)
+_GC_FILE, _GC_WAIT, _EMPLOYER, _PROMO = 5, 6, 7, 8  # _PROMO..+3: one per ladder step
+_COLUMNS = 12
 
 
 def _categorical(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -89,17 +89,31 @@ def create_workers(
     people.us_since[new] = t
     people.only_child[new] = u[:, _ONLY_CHILD] < p.population.only_child_share
     people.parent_birth[new] = t - (age + 26.0 + 8.0 * u[:, _PARENT])
-    b = p.belonging
-    people.belong_us[new] = 1 - (1 - b.initial_us) * np.exp(-b.us_gain_rate * years_us)
-    people.belong_cn[new] = b.initial_china * np.exp(-b.china_decay_rate * years_us)
+    people.belong_us[new], people.belong_cn[new] = initial_belonging(p, years_us)
     people.pay_mult[new] = np.exp(p.pay.individual_sd * z - 0.5 * p.pay.individual_sd**2)
+    people.us_pay_mult[new] = people.pay_mult[new]
     us_sector = np.asarray(US_SECTOR_OF_SEGMENT)[segment]
     people.employer[new] = model.us_firm_sampler.draw(us_sector, u[:, _EMPLOYER])
     _initial_visas(p, people, new, ysg, t, u)
     people.level[new] = _initial_levels(p, ysg, u[:, _PROMO : _PROMO + 4])
     careers.refresh_pay_factor(model, np.arange(new.start, new.stop))
     _link_peers(model, new, segment, gen)
+    if model.oldest_parent is not None:  # keep the family-event bound valid
+        model.oldest_parent = min(model.oldest_parent, float(people.parent_birth[new].min()))
     return new
+
+
+def initial_belonging(p: Scenario, years_us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Belonging after `years_us` in the US, from the arrival values.
+
+    Uses the dynamics of :mod:`talentsim.belonging` with today's tension and no returned peers.
+    """
+    b = p.belonging
+    rate_us = b.us_gain_rate + b.tension_sensitivity * p.macro.tension
+    target_us = b.us_gain_rate / rate_us if rate_us > 0 else 0.0
+    belong_us = target_us + (b.initial_us - target_us) * np.exp(-rate_us * years_us)
+    belong_cn = b.initial_china * np.exp(-b.china_decay_rate * years_us)
+    return belong_us, belong_cn
 
 
 def _initial_visas(

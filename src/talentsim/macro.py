@@ -46,7 +46,6 @@ class MacroState:
     cn_log_pay: np.ndarray = field(default_factory=lambda: np.zeros(len(CN_SECTORS)))
     cn_log_demand: np.ndarray = field(default_factory=lambda: np.zeros(len(CN_SECTORS)))
     us_log_pay: float = 0.0
-    us_log_demand: float = 0.0
     cn_pay_growth: np.ndarray = field(default_factory=lambda: np.zeros(len(CN_SECTORS)))
     cn_demand_growth: np.ndarray = field(default_factory=lambda: np.zeros(len(CN_SECTORS)))
     us_pay_growth: float = 0.0
@@ -54,7 +53,6 @@ class MacroState:
     cn_wage: np.ndarray = field(default_factory=lambda: np.zeros(len(CN_SECTORS)))  # CNY
     cn_demand: np.ndarray = field(default_factory=lambda: np.ones(len(CN_SECTORS)))
     us_wage: np.ndarray = field(default_factory=lambda: np.zeros(len(US_PAY_CATEGORIES)))
-    us_demand: float = 1.0
     wage_table: np.ndarray = field(  # by wage group: US pay categories, then Chinese sectors
         default_factory=lambda: np.zeros(len(US_PAY_CATEGORIES) + len(CN_SECTORS))
     )
@@ -71,7 +69,6 @@ def update_macro(model: TalentModel) -> None:
         m.cn_log_pay += m.cn_pay_growth * dt
         m.cn_log_demand += m.cn_demand_growth * dt
         m.us_log_pay += m.us_pay_growth * dt
-        m.us_log_demand += m.us_demand_growth * dt
     m.cn_pay_growth, m.cn_demand_growth = _china_rates(p)
     m.us_pay_growth = p.us.pay_growth
     m.us_demand_growth = p.us.demand_growth
@@ -84,7 +81,6 @@ def update_macro(model: TalentModel) -> None:
     m.cn_demand = np.exp(m.cn_log_demand)
     us_levels = np.array([getattr(p.us.wage, c) for c in US_PAY_CATEGORIES])
     m.us_wage = us_levels * np.exp(m.us_log_pay - base.us.pay_growth * years_to_ref)
-    m.us_demand = float(np.exp(m.us_log_demand))
     m.wage_table = np.concatenate([m.us_wage, m.cn_wage])
     m.ppp = p.china.ppp_factor
     m.exchange_rate = p.china.exchange_rate

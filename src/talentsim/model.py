@@ -79,8 +79,9 @@ class TalentModel(mesa.Model):
         self.burn_in_steps = scenario.time.burn_in_years * scenario.time.steps_per_year
         self.tick = 0  # steps taken, burn-in included; keys the random streams
         self.step_index = -self.burn_in_steps  # steps since `start` (negative in burn-in)
-        self.t = float(scenario.time.start)
-        self.p = self.timeline.params_at(self.t)
+        # The pool is created when the burn-in begins, with the parameters of `start`.
+        self.t = scenario.time.start + self.step_index * self.dt
+        self.p = self.timeline.params_at(scenario.time.start)
         self.survey_years = set(
             survey.survey_years(scenario.survey, scenario.time.start, scenario.time.end)
         )
@@ -91,7 +92,9 @@ class TalentModel(mesa.Model):
             scenario.firms, scenario.pay, self.streams.generator(Draw.FIRMS, 0)
         )
         self.firm_agents = [Firm(self, i) for i in range(len(self.firms))]
-        self.us_firm_sampler = FirmSampler(self.firms, Country.US, self.firms.size)
+        self.us_firm_sampler = FirmSampler(
+            self.firms, Country.US, self.firms.size * self.firms.recruiting
+        )
         self.cn_firm_sampler = FirmSampler(
             self.firms, Country.CHINA, self.firms.size * self.firms.recruiting
         )

@@ -121,23 +121,22 @@ def draw_offers(model: TalentModel) -> Offers:
     has_us = model.in_us & ~forced & (u_us < -np.expm1(-p.offers.us_rate * dt))
     idx = np.flatnonzero(has_cn | has_us)
 
-    # Terms of the offers: draws for the deciders only, in slot order.
-    gen = model.streams.generator(Draw.CHINA_SECTOR, step)
-    u = gen.random((len(idx), 6))
-    z = model.streams.generator(Draw.OFFER_PAY, step).standard_normal((len(idx), 2))
+    # Terms of the offers: counter-based draws, so each worker's terms do not depend on who
+    # else holds an offer (common random numbers across scenarios).
+    u = model.streams.slot_uniform(Draw.OFFER_TERMS, step, idx, 6)
+    z = model.streams.slot_normal(Draw.OFFER_PAY, step, idx, 2)
     segment = people.segment[idx]
     cdf = np.cumsum(weights, axis=1)[segment]
     cn_sector = (cdf < u[:, [0]] * cdf[:, [-1]]).sum(axis=1).clip(0, len(CN_SECTORS) - 1)
     cn_firm = model.cn_firm_sampler.draw(cn_sector, u[:, 1])
     step_up = u[:, 2] < p.careers.returnee_step_up
-    cn_level = np.minimum(people.level[idx] + step_up, TOP_LEVEL).astype(np.int8)
+    cn_level = np.minimum(people.level[idx] + step_up, TOP_LEVEL)
 
     o = p.offers
     sd = o.offer_sd
     cn_mult = people.pay_mult[idx] * np.exp(sd * z[:, 0] - 0.5 * sd**2)
     ai_tech = (people.skill[idx] == AI_ML) & (cn_sector == CN_TECHNOLOGY)
-    pareto = (1.0 - u[:, 3]) ** (-1.0 / o.ai_tail_alpha)
-    cn_mult = np.where(ai_tech, cn_mult * pareto, cn_mult)
+    cn_mult = np.where(ai_tech, cn_mult * ai_offer_multiplier(o.ai_tail_alpha, u[:, 3]), cn_mult)
     bonus = 1 + p.macro.programme_pay_bonus * model.macro.programme * programme_eligible(
         people, idx
     )
@@ -146,6 +145,7 @@ def draw_offers(model: TalentModel) -> Offers:
     us_sector = np.asarray(US_SECTOR_OF_SEGMENT)[segment]
     us_firm = model.us_firm_sampler.draw(us_sector, u[:, 4])
     us_mult = people.pay_mult[idx] * np.exp(o.us_switch_premium + sd * z[:, 1] - 0.5 * sd**2)
+    has_us_offer = has_us[idx] & (us_firm != people.employer[idx])  # not from their own firm
     return Offers(
         idx=idx,
         forced=forced[idx],
@@ -154,8 +154,18 @@ def draw_offers(model: TalentModel) -> Offers:
         cn_firm=cn_firm,
         cn_level=cn_level,
         cn_pay_mult=cn_mult,
-        has_us=has_us[idx],
+        has_us=has_us_offer,
         us_firm=us_firm,
         us_pay_mult=us_mult,
         extra_u=u[:, 5],
     )
+
+
+def ai_offer_multiplier(alpha: float, u: np.ndarray) -> np.ndarray:
+    """Heavy-tailed pay multiplier of AI/ML offers from Chinese tech firms.
+
+    A Pareto variable with exponent `alpha`, scaled to a median of 1: half the offers pay
+    somewhat less than the typical offer (down to 2^(-1/alpha)), a few pay many times more
+    (P(multiplier > m) = m^(-alpha) / 2 for m >= 1).
+    """
+    return (2.0 * (1.0 - u)) ** (-1.0 / alpha)

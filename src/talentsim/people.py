@@ -31,7 +31,8 @@ FIELDS: dict[str, np.dtype] = {
     "visa_since": np.dtype(np.float64),  # start of the current visa status
     "employer": np.dtype(np.intp),  # firm id
     "level": np.dtype(np.intp),  # career level, index into LEVELS
-    "pay_mult": np.dtype(np.float64),  # individual pay multiplier (log-normal)
+    "pay_mult": np.dtype(np.float64),  # individual pay multiplier in the current job
+    "us_pay_mult": np.dtype(np.float64),  # pay multiplier of the last US job (US track record)
     "pay_factor": np.dtype(
         np.float64
     ),  # salary / sector wage index (firm, level, degree, pay_mult)

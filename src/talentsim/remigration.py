@@ -15,10 +15,24 @@ from talentsim.careers import refresh_pay_factor
 from talentsim.decisions import china_extras, gumbel, job_terms, job_value, us_extras
 from talentsim.streams import Draw
 from talentsim.taxonomy import US_SECTOR_OF_SEGMENT, Country, Visa
-from talentsim.visas import h1b_win_probability
+from talentsim.visas import h1b_win_probability, is_lottery_step
 
 if TYPE_CHECKING:
     from talentsim.model import TalentModel
+
+
+def permanent_status(model: TalentModel, slots: np.ndarray) -> np.ndarray:
+    """Whether returnees still hold US permanent status.
+
+    Permanent residents who had held it for `visas.naturalisation_years` before returning are
+    taken to be citizens and keep it; the others lose it after
+    `visas.permanent_lapse_years` abroad.
+    """
+    people, v = model.people, model.p.visas
+    permanent = people.visa[slots] == Visa.PERMANENT
+    held = people.return_time[slots] - people.visa_since[slots]
+    abroad = model.t - people.return_time[slots]
+    return permanent & ((held >= v.naturalisation_years) | (abroad < v.permanent_lapse_years))
 
 
 def remigrate(model: TalentModel) -> None:
@@ -30,22 +44,23 @@ def remigrate(model: TalentModel) -> None:
     if len(idx) == 0:
         return
 
-    gen = model.streams.generator(Draw.REMIGRATION_TERMS, step)
-    draws = gen.random((len(idx), 2))
-    z = gen.standard_normal(len(idx))
-    permanent = people.visa[idx] == Visa.PERMANENT
-    visa_ok = permanent | (
+    draws = model.streams.slot_uniform(Draw.REMIGRATION_TERMS, step, idx, 2)
+    z = model.streams.slot_normal(Draw.REMIGRATION_PAY, step, idx, 1)[:, 0]
+    permanent = permanent_status(model, idx)
+    lottery = is_lottery_step(model) & (
         draws[:, 0] < h1b_win_probability(p, people.segment[idx], people.education[idx])
     )
+    visa_ok = permanent | lottery
     idx, draws, z, permanent = idx[visa_ok], draws[visa_ok], z[visa_ok], permanent[visa_ok]
     if len(idx) == 0:
         return
 
+    # US employers pay on the worker's US record, not on their Chinese pay.
     sd = p.offers.offer_sd
     us_firm = model.us_firm_sampler.draw(
         np.asarray(US_SECTOR_OF_SEGMENT)[people.segment[idx]], draws[:, 1]
     )
-    us_mult = people.pay_mult[idx] * np.exp(sd * z - 0.5 * sd**2)
+    us_mult = people.us_pay_mult[idx] * np.exp(sd * z - 0.5 * sd**2)
     pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
     here = job_terms(
         model,
@@ -67,16 +82,16 @@ def remigrate(model: TalentModel) -> None:
     )
     # Permanent residents keep their status; the others would start a new H-1B.
     visa = np.where(permanent, Visa.PERMANENT, Visa.H1B).astype(np.int8)
-    clock = np.zeros(len(idx), dtype=np.float32)
+    since = np.full(len(idx), model.t)
     utility = np.column_stack(
         [
             job_value(p, here) + china_extras(model, idx),
             job_value(p, there)
-            + us_extras(model, idx, visa, clock)
+            + us_extras(model, idx, visa, since)
             - p.decisions.moving_cost_remigrate,
         ]
     )
-    go = np.argmax(utility + gumbel(model, Draw.REMIGRATION_CHOICE, len(idx), 2), axis=1) == 1
+    go = np.argmax(utility + gumbel(model, Draw.REMIGRATION_CHOICE, idx, 2), axis=1) == 1
     movers = idx[go]
     people.visa[movers] = visa[go]
     people.visa_since[movers] = model.t
@@ -85,5 +100,6 @@ def remigrate(model: TalentModel) -> None:
     people.employer[movers] = us_firm[go]
     people.wage_group[movers] = people.pay_cat[movers]
     people.pay_mult[movers] = us_mult[go]
+    people.us_pay_mult[movers] = us_mult[go]
     refresh_pay_factor(model, movers)
     model.flows["remigrants"] += float(people.weight[movers].sum())

@@ -404,7 +404,11 @@ class FirmKindConfig(Section):
         0.10, "Equity granted each year, as a share of salary.", unit="share", ge=0, le=5
     )
     recruiting: float = param(
-        1.0, "How hard the firm recruits overseas talent (relative).", unit="ratio", ge=0
+        1.0,
+        "How hard the firm recruits Chinese-born talent (relative): with size, it weights "
+        "which firm of its sector an offer or a hire comes from.",
+        unit="ratio",
+        ge=0,
     )
 
 
@@ -484,6 +488,21 @@ class VisasConfig(Section):
     )
     lottery_month: int = param(
         4, "Month of the annual H-1B lottery.", unit="month", source=STRUCTURAL, ge=1, le=12
+    )
+    permanent_lapse_years: float = param(
+        2.0,
+        "Years abroad after which a permanent resident (not yet a citizen) loses the status "
+        "(the longest re-entry permit).",
+        unit="years",
+        source="assumed (US re-entry permits last up to two years)",
+        gt=0,
+    )
+    naturalisation_years: float = param(
+        5.0,
+        "Years of permanent residence after which a worker is taken to be a citizen.",
+        unit="years",
+        source="assumed (US naturalisation after five years of residence)",
+        gt=0,
     )
 
 
@@ -580,10 +599,11 @@ class OffersConfig(Section):
     offer_sd: float = param(0.25, "Spread of offered pay (sd of log).", unit="log points", ge=0)
     ai_tail_alpha: float = param(
         1.6,
-        "Pareto exponent of AI/ML offers from Chinese tech firms (heavier tail when smaller).",
+        "Pareto exponent of AI/ML offers from Chinese tech firms, scaled to a median of 1 "
+        "(heavier tail when smaller; above 1 for a finite mean).",
         unit="",
         source="E13, E14 (offers of 0.3-0.6 M CNY and a USD 30 M headline); assumed",
-        gt=0.5,
+        gt=1.0,
     )
     us_switch_premium: float = param(
         0.08, "Mean pay rise of a US job switch.", unit="log points", ge=-1, le=2
@@ -674,7 +694,7 @@ class SurveyConfig(Section):
     )
     recency_years: float = param(
         2.0,
-        "Mean time since return of sampled returnees (exponential recency weighting).",
+        "Decay scale of the sampling weight exp(-years since return / recency_years).",
         unit="years",
         gt=0,
     )

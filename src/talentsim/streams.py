@@ -5,6 +5,11 @@ step), and draws one number per agent slot. Two scenarios that share a seed ther
 every agent the same draws for the same decision at the same step: they agree exactly until
 an intervention changes something, and differ afterwards by the intervention's effect rather
 than by reshuffled noise.
+
+Draws for every slot come from a PCG64 generator per (decision, step). Draws for a subset of
+slots (the few workers who hold an offer, say) come from a counter-based generator: the
+value for slot i is the i-th output of SplitMix64 seeded for (decision, step), so it does
+not depend on which other slots are drawn.
 """
 
 from __future__ import annotations
@@ -12,6 +17,21 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+#: Columns available per slot from :meth:`Streams.slot_uniform`.
+SLOT_COLUMNS = 16
+
+
+def splitmix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 output function (Steele, Lea and Flood 2014), vectorised."""
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _MIX1
+        z = (z ^ (z >> np.uint64(27))) * _MIX2
+        return z ^ (z >> np.uint64(31))
 
 
 class Draw(IntEnum):
@@ -24,17 +44,16 @@ class Draw(IntEnum):
     VISA = 5
     FAMILY = 6
     CHINA_OFFER = 7
-    CHINA_SECTOR = 8
-    CHINA_FIRM = 9
+    OFFER_TERMS = 8
     OFFER_PAY = 10
     US_OFFER = 11
     DECISION = 12
     REMIGRATION = 13
     SURVEY = 14
-    PEERS = 15
     FIRMS = 16
     REMIGRATION_TERMS = 17
     REMIGRATION_CHOICE = 18
+    REMIGRATION_PAY = 19
 
 
 def run_seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
@@ -67,3 +86,27 @@ class Streams:
     def normal(self, draw: Draw, step: int, n: int) -> np.ndarray:
         """Standard normal draws, one per slot 0..n-1."""
         return self.generator(draw, step).standard_normal(n)
+
+    def slot_uniform(self, draw: Draw, step: int, slots: np.ndarray, columns: int) -> np.ndarray:
+        """Uniforms in (0, 1) for some slots, shape (len(slots), columns).
+
+        Row j belongs to slot slots[j] whatever the other rows are (counter-based).
+        """
+        if columns > SLOT_COLUMNS:
+            raise ValueError(f"at most {SLOT_COLUMNS} columns per slot")
+        sequence = np.random.SeedSequence(
+            entropy=self.entropy, spawn_key=(*self.spawn_key, int(draw), step)
+        )
+        seed = sequence.generate_state(1, dtype=np.uint64)[0]
+        counter = slots.astype(np.uint64)[:, None] * np.uint64(SLOT_COLUMNS) + np.arange(
+            columns, dtype=np.uint64
+        )
+        with np.errstate(over="ignore"):
+            bits = splitmix64(seed + counter * _GOLDEN)
+        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+
+    def slot_normal(self, draw: Draw, step: int, slots: np.ndarray, columns: int) -> np.ndarray:
+        """Standard normals for some slots (Box-Muller on two counter-based uniforms each)."""
+        u = self.slot_uniform(draw, step, slots, 2 * columns)
+        radius = np.sqrt(-2.0 * np.log(u[:, :columns]))
+        return radius * np.cos(2.0 * np.pi * u[:, columns:])

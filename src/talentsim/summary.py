@@ -121,8 +121,10 @@ def print_summary(result: RunResult, console: Console) -> None:
     for name in ("year", "sector", "simulated", "ranked first", "survey", "first"):
         survey.add_column(name, justify="right")
     for _, row in survey_summary(result).iterrows():
-        target = "" if np.isnan(row["target"]) else (
-            f"{row['target']:.1%} ± {1.96 * row['target_se']:.1%}"
+        target = (
+            ""
+            if np.isnan(row["target"])
+            else (f"{row['target']:.1%} ± {1.96 * row['target_se']:.1%}")
         )
         first = "" if row["target_first"] is None else ("yes" if row["target_first"] else "no")
         survey.add_row(

@@ -4,8 +4,9 @@ Like the CCG and zhaopin.com surveys, it does not count every returnee: in a sur
 samples returnees then in China, with probability proportional to the people each agent
 stands for times a recency weight exp(-(years since return) / recency_years), with
 replacement (each agent stands for many people). It records the shares of the sample's
-employment sectors, position levels, reasons for return and employment status, in the long
-form of the survey targets file, beside the population shares the design estimates.
+employment sectors, position levels (of the employed, that is, not of founders), reasons for
+return and employment status, in the long form of the survey targets file, beside the
+population shares the design estimates.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ def field_survey(model: TalentModel) -> list[dict[str, object]]:
     founder = people.founder[idx].astype(np.int64)
     rows: list[dict[str, object]] = []
     rows += _categorical_rows(year, SECTOR, CN_SECTORS, sector, sample, prob)
-    rows += _categorical_rows(year, LEVEL, SURVEY_LEVELS, level, sample, prob)
+    employed = sample[founder[sample] == 0]  # position levels are asked of the employed
+    rows += _categorical_rows(
+        year, LEVEL, SURVEY_LEVELS, level, employed, np.where(founder == 0, prob, 0.0)
+    )
     rows += _categorical_rows(year, STATUS, STATUSES, founder, sample, prob)
     for bit, name in enumerate(REASONS):
         flag = (reasons >> bit) & 1
@@ -101,8 +105,16 @@ def _categorical_rows(
     counts = np.bincount(codes[sample], minlength=k)[:k]
     population = np.bincount(codes, weights=prob, minlength=k)[:k]
     n = len(sample)
+    total = population.sum()
     rows = [
-        _row(year, measure, name, counts[i] / n, n, float(population[i]))
+        _row(
+            year,
+            measure,
+            name,
+            counts[i] / n if n else np.nan,
+            n,
+            float(population[i] / total) if total > 0 else np.nan,
+        )
         for i, name in enumerate(names)
     ]
     _rank(rows, measure)

@@ -1,8 +1,10 @@
 """The scenario timeline: interventions that set, scale or add to parameters from a date.
 
-An intervention applies from its ``from`` date; with ``to`` it ramps linearly from the value
-it finds at ``from`` to its target at ``to``. Interventions on the same parameter compose in
-file order. :class:`Timeline` gives the parameters in force at any time.
+An intervention applies from its ``from`` date; with ``to`` it moves the parameter linearly,
+over [from, to], from the value it would have without this intervention to its target (set:
+the value; scale: that value times the factor; add: that value plus the term).
+Interventions on the same parameter compose in file order. :class:`Timeline` gives the
+parameters in force at any time.
 """
 
 from __future__ import annotations

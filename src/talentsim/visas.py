@@ -50,17 +50,16 @@ def update_visas(model: TalentModel) -> None:
     opt = us & (visa == Visa.STUDENT_OPT)
     h1b = us & (visa == Visa.H1B)
     pending = us & (visa == Visa.GREEN_CARD_PENDING)
+    clock = t - since
+    opt_over = clock >= opt_years(p, people.view("stem"))
     won = np.zeros_like(opt)
-    if is_lottery_step(model):
-        entrants = np.flatnonzero(opt)
+    if is_lottery_step(model):  # OPT holders whose OPT has not run out enter the lottery
+        entrants = np.flatnonzero(opt & ~opt_over)
         chance = h1b_win_probability(p, people.segment[entrants], people.education[entrants])
         won[entrants[u[entrants] < chance]] = True
     filed = h1b & (u < -np.expm1(-p.visas.green_card_sponsor_rate * dt))
     granted = pending & (u < -np.expm1(-dt / p.visas.green_card_wait_years))
-    clock = t - since
-    expired = (opt & ~won & (clock >= opt_years(p, people.view("stem")))) | (
-        h1b & ~filed & (clock >= p.visas.h1b_max_years)
-    )
+    expired = (opt & opt_over) | (h1b & ~filed & (clock >= p.visas.h1b_max_years))
     changed = np.flatnonzero(won | filed | granted)
     visa[changed] += 1  # each change moves one status up: OPT -> H-1B -> pending -> permanent
     since[changed] = t
@@ -68,23 +67,34 @@ def update_visas(model: TalentModel) -> None:
     model.flows["status_lost"] += float(np.dot(people.view("weight"), expired))
 
 
+def lotteries_left(model: TalentModel, opt_end: np.ndarray) -> np.ndarray:
+    """Number of H-1B lotteries after the current step and before `opt_end` (a date)."""
+    steps = model.config.time.steps_per_year
+    phase = ((model.p.visas.lottery_month - 1) * steps // 12) / steps  # lottery's place in year
+    start = model.config.time.start
+    next_lottery = start + phase + np.floor(model.t - start - phase) + 1.0
+    return np.maximum(np.ceil(opt_end - next_lottery - 1e-9), 0.0)
+
+
 def visa_risk(
-    p: Scenario,
-    visa: np.ndarray,
-    clock: np.ndarray,
-    segment: np.ndarray,
-    education: np.ndarray,
-    stem: np.ndarray,
+    model: TalentModel,
+    slots: np.ndarray,
+    visa: np.ndarray | None = None,
+    since: np.ndarray | None = None,
 ) -> np.ndarray:
     """Probability of losing US status before it is secured, as the worker sees it.
 
-    OPT holders face the remaining lotteries; H-1B holders the chance that no green card is
-    filed before the time limit; pending and permanent residents face none.
+    OPT holders face the lotteries left before their OPT ends; H-1B holders the chance that
+    no green card is filed before the time limit; pending and permanent residents face none.
+    `visa` and `since` default to the workers' current status and its start date.
     """
-    win = h1b_win_probability(p, segment, education)
-    lotteries_left = np.maximum(np.ceil(opt_years(p, stem) - clock), 0)
-    opt_risk = (1 - win) ** lotteries_left
-    years_left = np.maximum(p.visas.h1b_max_years - clock, 0)
+    people, p = model.people, model.p
+    visa = people.visa[slots] if visa is None else visa
+    since = people.visa_since[slots] if since is None else since
+    win = h1b_win_probability(p, people.segment[slots], people.education[slots])
+    remaining = lotteries_left(model, since + opt_years(p, people.stem[slots]))
+    opt_risk = (1 - win) ** remaining
+    years_left = np.maximum(p.visas.h1b_max_years - (model.t - since), 0)
     h1b_risk = np.exp(-p.visas.green_card_sponsor_rate * years_left)
     return np.select(
         [visa == Visa.STUDENT_OPT, visa == Visa.H1B], [opt_risk, h1b_risk], default=0.0
