@@ -42,29 +42,32 @@ def update_visas(model: TalentModel) -> None:
     lottery (OPT, on the lottery step), a green-card filing (H-1B), approval (pending).
     """
     people, p, dt, t = model.people, model.p, model.dt, model.t
-    us = model.in_us
-    visa = people.view("visa")
-    since = people.view("visa_since")
-    u = model.streams.uniform(Draw.VISA, model.tick, people.n)
+    u_all = model.streams.uniform(Draw.VISA, model.tick, people.n)
+    # Work on the workers in the US without permanent status (a minority), by index.
+    temp = np.flatnonzero(model.in_us & (people.view("visa") < Visa.PERMANENT))
+    visa = people.visa[temp]
+    u = u_all[temp]
+    clock = t - people.visa_since[temp]
 
-    opt = us & (visa == Visa.STUDENT_OPT)
-    h1b = us & (visa == Visa.H1B)
-    pending = us & (visa == Visa.GREEN_CARD_PENDING)
-    clock = t - since
-    opt_over = clock >= opt_years(p, people.view("stem"))
-    won = np.zeros_like(opt)
+    opt = visa == Visa.STUDENT_OPT
+    h1b = visa == Visa.H1B
+    opt_over = opt & (clock >= opt_years(p, people.stem[temp]))
+    won = np.zeros(len(temp), dtype=bool)
     if is_lottery_step(model):  # OPT holders whose OPT has not run out enter the lottery
-        entrants = np.flatnonzero(opt & ~opt_over)
-        chance = h1b_win_probability(p, people.segment[entrants], people.education[entrants])
-        won[entrants[u[entrants] < chance]] = True
+        entering = np.flatnonzero(opt & ~opt_over)
+        slots = temp[entering]
+        chance = h1b_win_probability(p, people.segment[slots], people.education[slots])
+        won[entering[u[entering] < chance]] = True
     filed = h1b & (u < -np.expm1(-p.visas.green_card_sponsor_rate * dt))
-    granted = pending & (u < -np.expm1(-dt / p.visas.green_card_wait_years))
-    expired = (opt & opt_over) | (h1b & ~filed & (clock >= p.visas.h1b_max_years))
-    changed = np.flatnonzero(won | filed | granted)
-    visa[changed] += 1  # each change moves one status up: OPT -> H-1B -> pending -> permanent
-    since[changed] = t
-    model.forced |= expired
-    model.flows["status_lost"] += float(np.dot(people.view("weight"), expired))
+    granted = (visa == Visa.GREEN_CARD_PENDING) & (
+        u < -np.expm1(-dt / p.visas.green_card_wait_years)
+    )
+    expired = temp[opt_over | (h1b & ~filed & (clock >= p.visas.h1b_max_years))]
+    changed = temp[won | filed | granted]
+    people.visa[changed] += 1  # each change moves one status up: OPT -> H-1B -> pending -> PR
+    people.visa_since[changed] = t
+    model.forced[expired] = True
+    model.flows["status_lost"] += float(people.weight[expired].sum())
 
 
 def lotteries_left(model: TalentModel, opt_end: np.ndarray) -> np.ndarray:
