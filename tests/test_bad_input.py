@@ -84,6 +84,7 @@ def test_missing_file(tmp_path: Path) -> None:
         ("visas.h1b_approval_rate=high", ["--set", "valid number"]),
         ("justakey", ["--set", "KEY=VALUE"]),
         ("population.size.x=3", ["--set", "not a section"]),
+        ("firms.cn_finance.recruiting=0", ["--set", "key 'firms'", "recruiting is 0"]),
     ],
 )
 def test_bad_set(tmp_path: Path, override: str, fragments: list[str]) -> None:

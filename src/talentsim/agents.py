@@ -69,6 +69,7 @@ class Worker(mesa.Agent):
     employer_id = ArrayAttribute("people", "employer")
     level = ArrayAttribute("people")
     pay_mult = ArrayAttribute("people")
+    us_pay_mult = ArrayAttribute("people")
     only_child = ArrayAttribute("people")
     parent_birth = ArrayAttribute("people")
     belong_us = ArrayAttribute("people")

@@ -112,8 +112,8 @@ def _family_events(model: TalentModel) -> None:
     u = model.streams.uniform(Draw.FAMILY, model.tick, people.n)
     parent_birth = people.view("parent_birth")
     if model.step_index % model.config.time.steps_per_year == 0 or model.oldest_parent is None:
-        # Earliest parents' birth among active workers; entrants' parents are younger, so it
-        # stays a bound for the rest of the year.
+        # Earliest parents' birth among active workers; create_workers lowers it when an
+        # entrant's parents are older, so it stays a bound for the rest of the year.
         model.oldest_parent = float(np.min(parent_birth, where=model.active, initial=np.inf))
     oldest = t - model.oldest_parent if np.isfinite(model.oldest_parent) else 0.0
     bound = -np.expm1(-f.event_rate_at_70 * np.exp((oldest - 70.0) / f.event_age_scale) * dt)

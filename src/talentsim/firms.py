@@ -21,7 +21,7 @@ class FirmTable:
     size: np.ndarray  # relative size (Pareto), sets hiring weight
     wage_mult: np.ndarray  # firm wage level relative to its sector
     equity_rate: np.ndarray  # equity granted per year, share of salary
-    recruiting: np.ndarray  # how hard it recruits overseas talent (China)
+    recruiting: np.ndarray  # how hard it recruits Chinese-born talent (weights hiring)
 
     def __len__(self) -> int:
         return len(self.kind)
@@ -68,12 +68,36 @@ class FirmSampler:
             if len(ids) == 0:
                 raise ValueError(f"no firm in sector {s} of country {country.name}")
             cdf = np.cumsum(weight[ids])
-            self.ids.append(ids.astype(np.int32))
+            if not cdf[-1] > 0:
+                raise ValueError(f"every firm in sector {s} of {country.name} has weight 0")
+            self.ids.append(ids.astype(np.intp))
             self.cdf.append(cdf / cdf[-1])
+
+    def draw_excluding(self, sectors: np.ndarray, u: np.ndarray, exclude: np.ndarray) -> np.ndarray:
+        """Like :meth:`draw`, but never the firm in `exclude` (-1 if no other firm exists).
+
+        The excluded firm's slice of the cumulative weights is skipped, so the other firms
+        keep their relative chances.
+        """
+        out = np.empty(len(sectors), dtype=np.intp)
+        for s, (ids, cdf) in enumerate(zip(self.ids, self.cdf, strict=True)):
+            rows = np.flatnonzero(sectors == s)
+            if len(rows) == 0:
+                continue
+            own = exclude[rows]
+            j = np.minimum(np.searchsorted(ids, own), len(ids) - 1)
+            mine = ids[j] == own
+            low = np.where(j > 0, cdf[np.maximum(j - 1, 0)], 0.0)
+            width = np.where(mine, cdf[j] - low, 0.0)
+            target = u[rows] * (1.0 - width)
+            target = np.where(mine & (target >= low), target + width, target)
+            pick = np.minimum(np.searchsorted(cdf, target, side="right"), len(ids) - 1)
+            out[rows] = np.where(width >= 1.0, -1, ids[pick])
+        return out
 
     def draw(self, sectors: np.ndarray, u: np.ndarray) -> np.ndarray:
         """One firm id per entry of `sectors`, using the uniforms `u`."""
-        out = np.empty(len(sectors), dtype=np.int32)
+        out = np.empty(len(sectors), dtype=np.intp)
         for s, (ids, cdf) in enumerate(zip(self.ids, self.cdf, strict=True)):
             mask = sectors == s
             if mask.any():

@@ -378,7 +378,16 @@ def _describe(
 
 
 def _origin_for(origins: dict[KeyPath, Origin], loc: KeyPath) -> Origin | None:
-    """The recorded origin of the longest known prefix of a key path."""
+    """The recorded origin of the longest known prefix of a key path.
+
+    A problem with a whole section that a --set override changed is blamed on --set.
+    """
+    keys = tuple(str(p) if not isinstance(p, int) else p for p in loc)
+    if any(
+        o == ("--set", None) and path[: len(keys)] == keys and len(path) > len(keys)
+        for path, o in origins.items()
+    ):
+        return ("--set", None)
     for end in range(len(loc), 0, -1):
         prefix = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
         if prefix in origins:

@@ -143,9 +143,9 @@ def draw_offers(model: TalentModel) -> Offers:
     cn_mult = cn_mult * bonus
 
     us_sector = np.asarray(US_SECTOR_OF_SEGMENT)[segment]
-    us_firm = model.us_firm_sampler.draw(us_sector, u[:, 4])
+    us_firm = model.us_firm_sampler.draw_excluding(us_sector, u[:, 4], people.employer[idx])
     us_mult = people.pay_mult[idx] * np.exp(o.us_switch_premium + sd * z[:, 1] - 0.5 * sd**2)
-    has_us_offer = has_us[idx] & (us_firm != people.employer[idx])  # not from their own firm
+    has_us_offer = has_us[idx] & (us_firm >= 0)
     return Offers(
         idx=idx,
         forced=forced[idx],

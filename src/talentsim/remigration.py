@@ -93,8 +93,9 @@ def remigrate(model: TalentModel) -> None:
     )
     go = np.argmax(utility + gumbel(model, Draw.REMIGRATION_CHOICE, idx, 2), axis=1) == 1
     movers = idx[go]
-    people.visa[movers] = visa[go]
-    people.visa_since[movers] = model.t
+    new_h1b = movers[visa[go] == Visa.H1B]  # permanent residents keep their status and date
+    people.visa[new_h1b] = Visa.H1B
+    people.visa_since[new_h1b] = model.t
     people.us_since[movers] = model.t
     people.country[movers] = Country.US
     people.employer[movers] = us_firm[go]

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from talentsim.taxonomy import FIRM_KINDS
+
 ASSUMED = "assumed, to be calibrated"
 STRUCTURAL = "structural choice (see docs/ODD.md)"
 RUN_SETTING = "run setting"
@@ -444,6 +446,19 @@ class FirmsConfig(Section):
         unit="utility per unit equity",
         ge=0,
     )
+
+    @model_validator(mode="after")
+    def _every_sector_hires(self) -> FirmsConfig:
+        by_sector: dict[tuple[int, int], list[str]] = {}
+        for key, country, sector, _ in FIRM_KINDS:
+            by_sector.setdefault((int(country), sector), []).append(key)
+        for kinds in by_sector.values():
+            if all(getattr(self, k).recruiting == 0 for k in kinds):
+                raise ValueError(
+                    f"recruiting is 0 for every firm kind of a sector ({', '.join(kinds)}); "
+                    "at least one must hire"
+                )
+        return self
 
 
 class VisasConfig(Section):

@@ -139,11 +139,13 @@ def _rank(rows: list[dict[str, object]], measure: str) -> None:
     """Rank categories of one measure by sample share (1 = largest; ties share a rank).
 
     The residual category "other" lumps many sectors together, so it is not ranked
-    (rank 0), as the surveys rank named sectors only.
+    (rank 0), as the surveys rank named sectors only; nor are the categories of an empty
+    measure.
     """
     mine = [r for r in rows if r["measure"] == measure and r["category"] != RESIDUAL]
     for row in mine:
-        row["rank"] = 1 + sum(other["share"] > row["share"] for other in mine)
+        if not np.isnan(row["share"]):  # an empty measure (n = 0) is not ranked
+            row["rank"] = 1 + sum(other["share"] > row["share"] for other in mine)
 
 
 def _empty_rows(year: int) -> list[dict[str, object]]:

@@ -71,11 +71,15 @@ def update_visas(model: TalentModel) -> None:
 
 
 def lotteries_left(model: TalentModel, opt_end: np.ndarray) -> np.ndarray:
-    """Number of H-1B lotteries after the current step and before `opt_end` (a date)."""
+    """Number of H-1B lotteries after the current step and before `opt_end` (a date).
+
+    Counted in whole steps, so that no floating-point rounding moves a lottery.
+    """
     steps = model.config.time.steps_per_year
-    phase = ((model.p.visas.lottery_month - 1) * steps // 12) / steps  # lottery's place in year
-    start = model.config.time.start
-    next_lottery = start + phase + np.floor(model.t - start - phase) + 1.0
+    lottery = (model.p.visas.lottery_month - 1) * steps // 12  # the lottery's step in the year
+    position = model.step_index % steps
+    next_step = model.step_index - position + lottery + (steps if position >= lottery else 0)
+    next_lottery = model.config.time.start + next_step / steps
     return np.maximum(np.ceil(opt_end - next_lottery - 1e-9), 0.0)
 
 
