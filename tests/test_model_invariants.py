@@ -72,6 +72,18 @@ def test_survey_shares_sum_to_one_and_sample_sizes(small_run: RunResult) -> None
     assert (sector[sector["category"] == "other"]["rank"] == 0).all()
 
 
+def test_running_totals_match_a_full_recount(small_baseline: Scenario) -> None:
+    """In audit mode every recorded step recounts all workers and checks the ledger."""
+    model = TalentModel(small_baseline, replicate=1, audit=True)
+    model.run()  # raises if the ledger and the count ever disagree
+    ts = model.datacollector.get_model_vars_dataframe()
+    plain = TalentModel(small_baseline, replicate=1)
+    plain.run()
+    pd.testing.assert_frame_equal(
+        ts, plain.datacollector.get_model_vars_dataframe(), check_exact=False, rtol=1e-9
+    )
+
+
 def test_worker_state_stays_in_range(small_baseline: Scenario) -> None:
     model = TalentModel(small_baseline)
     for _ in range(40):

@@ -72,6 +72,7 @@ class Worker(mesa.Agent):
     us_pay_mult = ArrayAttribute("people")
     only_child = ArrayAttribute("people")
     parent_birth = ArrayAttribute("people")
+    family_event_time = ArrayAttribute("people")
     belong_us = ArrayAttribute("people")
     belong_cn = ArrayAttribute("people")
     returns = ArrayAttribute("people")

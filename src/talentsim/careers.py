@@ -158,6 +158,7 @@ def check_pay_parameters(model: TalentModel) -> None:
     if key != model.pay_key:
         if model.pay_key is not None:
             refresh_pay_factor(model)
+            model.ledger.rebuild(model.people)
         model.pay_key = key
 
 
@@ -172,11 +173,11 @@ def promote(model: TalentModel) -> None:
     check_pay_parameters(model)
     us_h, cn_h = next_step_hazards(p)
     table = -np.expm1(-np.concatenate([us_h, cn_h]) * dt)  # by (country, level)
-    u = model.streams.uniform(Draw.PROMOTION, model.tick, people.n)
-    candidates = np.flatnonzero(model.active & (u < table.max()))
+    u = model.streams.slot_bits(Draw.PROMOTION, model.tick, people.n)
+    candidates = np.flatnonzero(model.active & u.below(table.max()))
     level = people.level[candidates]
     in_cn = people.country[candidates] == Country.CHINA
-    promoted = candidates[u[candidates] < table[in_cn * len(us_h) + level]]
+    promoted = candidates[u.at(candidates) < table[in_cn * len(us_h) + level]]
 
     # The bamboo ceiling, observed: promotions to manager among workers in US firms.
     weight = people.view("weight")
@@ -185,5 +186,7 @@ def promote(model: TalentModel) -> None:
     to_manager = promoted[eligible[promoted]]
     model.flows["mgmt_promoted_us"] += float(weight[to_manager].sum())
 
+    model.ledger.remove(people, promoted)
     people.level[promoted] += 1
     people.pay_factor[promoted] *= 1 + p.careers.level_pay_premium
+    model.ledger.add(people, promoted)

@@ -116,52 +116,64 @@ def gumbel(model: TalentModel, draw: Draw, slots: np.ndarray, columns: int) -> n
 
 
 def decide(model: TalentModel, offers: Offers) -> None:
-    """Every worker holding an offer (or forced out) chooses; returns and switches apply."""
+    """Every worker holding an offer (or forced out) chooses; returns and switches apply.
+
+    Each option's terms are computed only for the workers who have that option.
+    """
     if len(offers.idx) == 0:
         return
-    people, p = model.people, model.p
+    people, p, d = model.people, model.p, model.p.decisions
     idx = offers.idx
-    country_us = np.full(len(idx), Country.US, dtype=np.int8)
-    country_cn = np.full(len(idx), Country.CHINA, dtype=np.int8)
     pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
+    us = np.full(len(idx), Country.US, dtype=np.int8)
     stay = job_terms(
-        model, country_us, pay_cat, people.employer[idx], level, education, people.pay_mult[idx]
-    )
-    switch = job_terms(
-        model, country_us, pay_cat, offers.us_firm, level, education, offers.us_pay_mult
-    )
-    back = job_terms(
-        model, country_cn, pay_cat, offers.cn_firm, offers.cn_level, education, offers.cn_pay_mult
+        model, us, pay_cat, people.employer[idx], level, education, people.pay_mult[idx]
     )
     in_us = us_extras(model, idx)
-    in_cn = china_extras(model, idx)
-    d = p.decisions
-    utility = np.column_stack(
-        [
-            job_value(p, stay) + in_us,
-            job_value(p, switch) + in_us - d.moving_cost_switch,
-            job_value(p, back) + in_cn - d.moving_cost_return,
-        ]
+    utility = np.full((len(idx), 3), -np.inf)
+    utility[:, STAY] = np.where(offers.forced, -np.inf, job_value(p, stay) + in_us)
+
+    sw = np.flatnonzero(offers.has_us & ~offers.forced)
+    switch = job_terms(
+        model,
+        us[sw],
+        pay_cat[sw],
+        offers.us_firm[sw],
+        level[sw],
+        education[sw],
+        offers.us_pay_mult[sw],
     )
-    utility[offers.forced, STAY] = -np.inf
-    utility[~offers.has_us | offers.forced, SWITCH] = -np.inf
-    utility[~offers.has_cn, RETURN] = -np.inf
+    utility[sw, SWITCH] = job_value(p, switch) + in_us[sw] - d.moving_cost_switch
+
+    cn = np.flatnonzero(offers.has_cn)
+    china = np.full(len(cn), Country.CHINA, dtype=np.int8)
+    back = job_terms(
+        model,
+        china,
+        pay_cat[cn],
+        offers.cn_firm[cn],
+        offers.cn_level[cn],
+        education[cn],
+        offers.cn_pay_mult[cn],
+    )
+    utility[cn, RETURN] = job_value(p, back) + china_extras(model, idx[cn]) - d.moving_cost_return
     choice = np.argmax(utility + gumbel(model, Draw.DECISION, idx, 3), axis=1)
 
-    switching = choice == SWITCH
+    switching = np.flatnonzero(choice == SWITCH)
     movers = idx[switching]
+    model.ledger.remove(people, movers)
     people.employer[movers] = offers.us_firm[switching]
     people.pay_mult[movers] = offers.us_pay_mult[switching]
     people.us_pay_mult[movers] = offers.us_pay_mult[switching]
     refresh_pay_factor(model, movers)
+    model.ledger.add(people, movers)
 
-    returning = choice == RETURN
-    if returning.any():
-        rows = np.flatnonzero(returning)
-        reasons = reason_mask(
-            model, idx[rows], _subset(stay, rows), _subset(back, rows), offers.forced[rows]
-        )
-        apply_return(model, offers, returning, back, reasons)
+    rows = np.flatnonzero(choice == RETURN)  # a subset of cn, in the same order
+    if len(rows):
+        at = np.searchsorted(cn, rows)
+        back = _subset(back, at)
+        reasons = reason_mask(model, idx[rows], _subset(stay, rows), back, offers.forced[rows])
+        apply_return(model, offers, rows, back, reasons)
 
 
 def _subset(terms: JobTerms, rows: np.ndarray) -> JobTerms:
@@ -205,11 +217,15 @@ def apply_return(
     back: JobTerms,
     reasons: np.ndarray,
 ) -> None:
-    """Move the workers who chose to return to their Chinese firm."""
+    """Move the workers who chose to return to their Chinese firm.
+
+    `returning` indexes the rows of `offers`; `back` and `reasons` have one row each.
+    """
     people, p, firms = model.people, model.p, model.firms
     slots = offers.idx[returning]
     firm = offers.cn_firm[returning]
     _count_returns(model, slots, offers.cn_sector[returning], offers.forced[returning])
+    model.ledger.remove(people, slots)
     people.country[slots] = Country.CHINA
     people.employer[slots] = firm
     people.wage_group[slots] = CHINA_WAGE_GROUP + firms.sector[firm]
@@ -219,10 +235,11 @@ def apply_return(
     people.return_time[slots] = model.t
     people.return_sector[slots] = offers.cn_sector[returning]
     people.return_reasons[slots] = reasons
-    people.return_pay_ppp[slots] = np.exp(back.log_pay[returning])
+    people.return_pay_ppp[slots] = np.exp(back.log_pay)
     people.fared[slots] = 0.0
     people.us_years_banked[slots] += model.t - people.us_since[slots]
     refresh_pay_factor(model, slots)
+    model.ledger.add(people, slots)
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
 

@@ -97,6 +97,7 @@ def create_workers(
     _initial_visas(p, people, new, ysg, t, u)
     people.level[new] = _initial_levels(p, ysg, u[:, _PROMO : _PROMO + 4])
     careers.refresh_pay_factor(model, np.arange(new.start, new.stop))
+    model.ledger.add(people, new)
     _link_peers(model, new, segment, gen)
     if model.oldest_parent is not None:  # keep the family-event bound valid
         model.oldest_parent = min(model.oldest_parent, float(people.parent_birth[new].min()))
@@ -208,12 +209,15 @@ def exit_pool(model: TalentModel) -> None:
     """Workers retire at the retirement age or leave the pool at the attrition rate."""
     people, p, dt = model.people, model.p, model.dt
     active = people.view("active")
-    u = model.streams.uniform(Draw.EXIT, model.tick, people.n)
+    u = model.streams.slot_bits(Draw.EXIT, model.tick, people.n)
     leave_prob = -np.expm1(-p.exit.attrition_rate * dt)
     retire_born_before = model.t - p.exit.retirement_age
-    leaving = active & ((people.view("birth") <= retire_born_before) | (u < leave_prob))
-    us = people.view("country") == Country.US
-    active &= ~leaving
-    weight = people.view("weight")
-    model.flows["exits"] += float(np.dot(weight, leaving & us))
-    model.flows["exits_china"] += float(np.dot(weight, leaving & ~us))
+    leaving = np.flatnonzero(
+        active & ((people.view("birth") <= retire_born_before) | u.below(leave_prob))
+    )
+    model.ledger.remove(people, leaving)
+    people.active[leaving] = False
+    weight = people.weight[leaving]
+    in_us = people.country[leaving] == Country.US
+    model.flows["exits"] += float(weight[in_us].sum())
+    model.flows["exits_china"] += float(weight[~in_us].sum())

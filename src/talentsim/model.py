@@ -26,6 +26,7 @@ import numpy as np
 from talentsim import belonging, careers, decisions, demography, observe, offers, survey
 from talentsim.agents import Firm, Worker
 from talentsim.firms import FirmSampler, build_firms
+from talentsim.ledger import Ledger
 from talentsim.macro import MacroState, update_macro
 from talentsim.people import People
 from talentsim.remigration import remigrate
@@ -54,7 +55,11 @@ class TalentModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Scenario | None = None, replicate: int = 0, seed: int | None = None
+        self,
+        scenario: Scenario | None = None,
+        replicate: int = 0,
+        seed: int | None = None,
+        audit: bool = False,
     ) -> None:
         """Create the firms and the starting population.
 
@@ -62,6 +67,8 @@ class TalentModel(mesa.Model):
             scenario: Resolved scenario; None loads the built-in baseline.
             replicate: Replicate number (keys the random streams with the seed).
             seed: Overrides `scenario.seed`.
+            audit: Recount every worker at each recorded step and check the running totals
+                (:mod:`talentsim.ledger`) against the count; slow, for tests.
         """
         if scenario is None:
             from talentsim.loader import load_scenario
@@ -103,6 +110,8 @@ class TalentModel(mesa.Model):
         self.people = People(self._expected_slots())
         self.people.set_peer_count(scenario.population.peer_links)
         self.entry_carry = 0.0
+        self.audit = audit
+        self.ledger = Ledger()
         self.pay_key: tuple[float, ...] | None = None  # premia the pay factors were built with
         self.peer_pools: list[np.ndarray] | None = None  # candidate peers by segment
         self.peer_pools_year: int | None = None

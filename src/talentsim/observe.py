@@ -1,7 +1,7 @@
 """Stage 9a: what is recorded each step (stocks, flows, the bamboo ceiling, pay gap).
 
-Stocks are counted at the end of the step; flows over the step. All counts are people
-(agents times their weight).
+Stocks are counted at the end of the step (from the ledger, :mod:`talentsim.ledger`); flows
+over the step. All counts are people (agents times their weight).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from talentsim.careers import reference_hazards
+from talentsim.ledger import recount
 from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.taxonomy import CN_SECTORS, MANAGER, SEGMENTS
 
@@ -65,19 +66,13 @@ def record(model: TalentModel) -> dict[str, float]:
     """The record of the step that just ended."""
     people, flows, dt = model.people, model.flows, model.dt
     k = len(SEGMENTS)
-    active = people.view("active")
-    country = people.view("country")
-    weight = people.view("weight")
-    # People by (country, segment) and pay sums by wage group; inactive slots weigh 0.
-    live_weight = weight * active
-    code = country.astype(np.intp) * k + people.view("segment")
-    stock = np.bincount(code, weights=live_weight, minlength=2 * k)
+    stock, factor = model.ledger.stock, model.ledger.pay
+    if model.audit:  # recount every worker and check the ledger against the count
+        stock, factor = recount(people)
+        np.testing.assert_allclose(model.ledger.stock, stock, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(model.ledger.pay, factor, rtol=1e-9, atol=1e-6)
+        assert model.ledger.agents == int(np.count_nonzero(people.view("active")))
     in_us_seg, cn_seg = stock[:k], stock[k : 2 * k]
-    factor = np.bincount(
-        people.view("wage_group"),
-        weights=live_weight * people.view("pay_factor"),
-        minlength=len(model.macro.wage_table),
-    )
     pay = factor * model.macro.wage_table
     heads = np.array([in_us_seg.sum(), cn_seg.sum()])
     totals = np.array([pay[:CHINA_WAGE_GROUP].sum(), pay[CHINA_WAGE_GROUP:].sum()])
@@ -104,7 +99,7 @@ def record(model: TalentModel) -> dict[str, float]:
         "mean_salary_us_usd": float(mean_pay[0]),
         "mean_salary_china_usd": float(mean_pay[1]) / model.macro.exchange_rate,
         "mean_salary_china_ppp": float(mean_pay[1]) / model.macro.ppp,
-        "agents_active": float(np.count_nonzero(active)),
+        "agents_active": float(model.ledger.agents),
     }
     for i, s in enumerate(SEGMENTS):
         row[f"in_us_{s}"] = float(in_us_seg[i])

@@ -110,15 +110,15 @@ def draw_offers(model: TalentModel) -> Offers:
     weights = sector_weights(p, model.macro.cn_demand)
     forced = model.forced
 
-    u_cn = model.streams.uniform(Draw.CHINA_OFFER, step, people.n)
+    u_cn = model.streams.slot_bits(Draw.CHINA_OFFER, step, people.n)
     bound = -np.expm1(-china_offer_hazard_bound(model, weights) * dt)
-    candidates = np.flatnonzero(model.in_us & (u_cn < bound))
+    candidates = np.flatnonzero(model.in_us & u_cn.below(bound))
     hazard = china_offer_hazard(model, candidates, weights)
     has_cn = forced.copy()
-    has_cn[candidates[u_cn[candidates] < -np.expm1(-hazard * dt)]] = True
+    has_cn[candidates[u_cn.at(candidates) < -np.expm1(-hazard * dt)]] = True
 
-    u_us = model.streams.uniform(Draw.US_OFFER, step, people.n)
-    has_us = model.in_us & ~forced & (u_us < -np.expm1(-p.offers.us_rate * dt))
+    u_us = model.streams.slot_bits(Draw.US_OFFER, step, people.n)
+    has_us = model.in_us & ~forced & u_us.below(-np.expm1(-p.offers.us_rate * dt))
     idx = np.flatnonzero(has_cn | has_us)
 
     # Terms of the offers: counter-based draws, so each worker's terms do not depend on who

@@ -39,8 +39,8 @@ def remigrate(model: TalentModel) -> None:
     """Returnees with a US offer decide whether to move back to the US."""
     people, p, dt, step = model.people, model.p, model.dt, model.tick
     # Workers in China since before this step's decisions (not those who just returned).
-    u = model.streams.uniform(Draw.REMIGRATION, step, people.n)
-    idx = np.flatnonzero(model.in_cn & (u < -np.expm1(-p.remigration.us_offer_rate * dt)))
+    u = model.streams.slot_bits(Draw.REMIGRATION, step, people.n)
+    idx = np.flatnonzero(model.in_cn & u.below(-np.expm1(-p.remigration.us_offer_rate * dt)))
     if len(idx) == 0:
         return
 
@@ -93,6 +93,7 @@ def remigrate(model: TalentModel) -> None:
     )
     go = np.argmax(utility + gumbel(model, Draw.REMIGRATION_CHOICE, idx, 2), axis=1) == 1
     movers = idx[go]
+    model.ledger.remove(people, movers)
     new_h1b = movers[visa[go] == Visa.H1B]  # permanent residents keep their status and date
     people.visa[new_h1b] = Visa.H1B
     people.visa_since[new_h1b] = model.t
@@ -103,4 +104,5 @@ def remigrate(model: TalentModel) -> None:
     people.pay_mult[movers] = us_mult[go]
     people.us_pay_mult[movers] = us_mult[go]
     refresh_pay_factor(model, movers)
+    model.ledger.add(people, movers)
     model.flows["remigrants"] += float(people.weight[movers].sum())

@@ -42,11 +42,11 @@ def update_visas(model: TalentModel) -> None:
     lottery (OPT, on the lottery step), a green-card filing (H-1B), approval (pending).
     """
     people, p, dt, t = model.people, model.p, model.dt, model.t
-    u_all = model.streams.uniform(Draw.VISA, model.tick, people.n)
+    bits = model.streams.slot_bits(Draw.VISA, model.tick, people.n)
     # Work on the workers in the US without permanent status (a minority), by index.
     temp = np.flatnonzero(model.in_us & (people.view("visa") < Visa.PERMANENT))
     visa = people.visa[temp]
-    u = u_all[temp]
+    u = bits.at(temp)
     clock = t - people.visa_since[temp]
 
     opt = visa == Visa.STUDENT_OPT
