@@ -46,6 +46,24 @@ class Offers:
     us_pay_mult: np.ndarray
     extra_u: np.ndarray  # a spare uniform per row (who founds a firm on return)
 
+    @classmethod
+    def empty(cls, idx: np.ndarray, forced: np.ndarray, has_cn: np.ndarray) -> Offers:
+        """Rows for the deciders `idx`; the terms are filled in by option."""
+        m = len(idx)
+        return cls(
+            idx=idx,
+            forced=forced,
+            has_cn=has_cn,
+            cn_sector=np.full(m, -1, dtype=np.intp),
+            cn_firm=np.full(m, -1, dtype=np.intp),
+            cn_level=np.zeros(m, dtype=np.intp),
+            cn_pay_mult=np.full(m, np.nan),
+            has_us=np.zeros(m, dtype=bool),
+            us_firm=np.full(m, -1, dtype=np.intp),
+            us_pay_mult=np.full(m, np.nan),
+            extra_u=np.full(m, np.nan),
+        )
+
 
 def sector_weights(p: Scenario, demand: np.ndarray) -> np.ndarray:
     """Weight of each (segment, Chinese sector): the segment's fit times sector demand."""
@@ -121,44 +139,53 @@ def draw_offers(model: TalentModel) -> Offers:
     has_us = model.in_us & ~forced & u_us.below(-np.expm1(-p.offers.us_rate * dt))
     idx = np.flatnonzero(has_cn | has_us)
 
-    # Terms of the offers: counter-based draws, so each worker's terms do not depend on who
-    # else holds an offer (common random numbers across scenarios).
-    u = model.streams.slot_uniform(Draw.OFFER_TERMS, step, idx, 6)
-    z = model.streams.slot_normal(Draw.OFFER_PAY, step, idx, 2)
-    segment = people.segment[idx]
-    cdf = np.cumsum(weights, axis=1)[segment]
-    cn_sector = (cdf < u[:, [0]] * cdf[:, [-1]]).sum(axis=1).clip(0, len(CN_SECTORS) - 1)
-    cn_firm = model.cn_firm_sampler.draw(cn_sector, u[:, 1])
+    offers = Offers.empty(idx, forced[idx], has_cn[idx])
+    cn = np.flatnonzero(offers.has_cn)
+    _china_terms(model, offers, cn, weights)
+    us = np.flatnonzero(has_us[idx])
+    _us_terms(model, offers, us)
+    return offers
+
+
+def _china_terms(model: TalentModel, offers: Offers, rows: np.ndarray, weights: np.ndarray) -> None:
+    """Sector, firm, level and pay of the Chinese offers in `rows` of `offers`.
+
+    Counter-based draws per slot, so that a worker's terms do not depend on who else holds
+    an offer (common random numbers across scenarios).
+    """
+    people, p, step = model.people, model.p, model.tick
+    slots = offers.idx[rows]
+    u = model.streams.slot_uniform(Draw.OFFER_TERMS, step, slots, 5)
+    z = model.streams.slot_normal(Draw.OFFER_PAY, step, slots, 1)[:, 0]
+    cdf = np.cumsum(weights, axis=1)[people.segment[slots]]
+    sector = (cdf < u[:, [0]] * cdf[:, [-1]]).sum(axis=1).clip(0, len(CN_SECTORS) - 1)
     step_up = u[:, 2] < p.careers.returnee_step_up
-    cn_level = np.minimum(people.level[idx] + step_up, TOP_LEVEL)
-
     o = p.offers
-    sd = o.offer_sd
-    cn_mult = people.pay_mult[idx] * np.exp(sd * z[:, 0] - 0.5 * sd**2)
-    ai_tech = (people.skill[idx] == AI_ML) & (cn_sector == CN_TECHNOLOGY)
-    cn_mult = np.where(ai_tech, cn_mult * ai_offer_multiplier(o.ai_tail_alpha, u[:, 3]), cn_mult)
-    bonus = 1 + p.macro.programme_pay_bonus * model.macro.programme * programme_eligible(
-        people, idx
-    )
-    cn_mult = cn_mult * bonus
+    mult = people.pay_mult[slots] * np.exp(o.offer_sd * z - 0.5 * o.offer_sd**2)
+    ai_tech = (people.skill[slots] == AI_ML) & (sector == CN_TECHNOLOGY)
+    mult = np.where(ai_tech, mult * ai_offer_multiplier(o.ai_tail_alpha, u[:, 3]), mult)
+    programme = p.macro.programme_pay_bonus * model.macro.programme
+    mult = mult * (1 + programme * programme_eligible(people, slots))
+    offers.cn_sector[rows] = sector
+    offers.cn_firm[rows] = model.cn_firm_sampler.draw(sector, u[:, 1])
+    offers.cn_level[rows] = np.minimum(people.level[slots] + step_up, TOP_LEVEL)
+    offers.cn_pay_mult[rows] = mult
+    offers.extra_u[rows] = u[:, 4]
 
-    us_sector = np.asarray(US_SECTOR_OF_SEGMENT)[segment]
-    us_firm = model.us_firm_sampler.draw_excluding(us_sector, u[:, 4], people.employer[idx])
-    us_mult = people.pay_mult[idx] * np.exp(o.us_switch_premium + sd * z[:, 1] - 0.5 * sd**2)
-    has_us_offer = has_us[idx] & (us_firm >= 0)
-    return Offers(
-        idx=idx,
-        forced=forced[idx],
-        has_cn=has_cn[idx],
-        cn_sector=cn_sector,
-        cn_firm=cn_firm,
-        cn_level=cn_level,
-        cn_pay_mult=cn_mult,
-        has_us=has_us_offer,
-        us_firm=us_firm,
-        us_pay_mult=us_mult,
-        extra_u=u[:, 5],
+
+def _us_terms(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:
+    """Firm and pay of the US offers in `rows` of `offers` (another firm of the sector)."""
+    people, o, step = model.people, model.p.offers, model.tick
+    slots = offers.idx[rows]
+    u = model.streams.slot_uniform(Draw.US_OFFER_TERMS, step, slots, 1)[:, 0]
+    z = model.streams.slot_normal(Draw.US_OFFER_PAY, step, slots, 1)[:, 0]
+    sector = np.asarray(US_SECTOR_OF_SEGMENT)[people.segment[slots]]
+    firm = model.us_firm_sampler.draw_excluding(sector, u, people.employer[slots])
+    offers.us_firm[rows] = firm
+    offers.us_pay_mult[rows] = people.pay_mult[slots] * np.exp(
+        o.us_switch_premium + o.offer_sd * z - 0.5 * o.offer_sd**2
     )
+    offers.has_us[rows] = firm >= 0
 
 
 def ai_offer_multiplier(alpha: float, u: np.ndarray) -> np.ndarray:

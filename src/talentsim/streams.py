@@ -78,6 +78,8 @@ class Draw(IntEnum):
     REMIGRATION_TERMS = 17
     REMIGRATION_CHOICE = 18
     REMIGRATION_PAY = 19
+    US_OFFER_TERMS = 20
+    US_OFFER_PAY = 21
 
 
 def run_seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
