@@ -101,11 +101,10 @@ def pay_factor_of(
     pay_mult: np.ndarray,
 ) -> np.ndarray:
     """Salary relative to the wage index: firm level x level and degree premia x personal."""
-    p = model.p
     return (
         model.firms.wage_mult[firm]
-        * level_premium(p)[level]
-        * education_premium(p)[education]
+        * model.derived(level_premium)[level]
+        * model.derived(education_premium)[education]
         * pay_mult
     )
 
@@ -171,7 +170,7 @@ def promote(model: TalentModel) -> None:
     """
     people, p, dt = model.people, model.p, model.dt
     check_pay_parameters(model)
-    us_h, cn_h = next_step_hazards(p)
+    us_h, cn_h = model.derived(next_step_hazards)
     table = -np.expm1(-np.concatenate([us_h, cn_h]) * dt)  # by (country, level)
     u = model.streams.slot_bits(Draw.PROMOTION, model.tick, people.n)
     candidates = np.flatnonzero(model.active & u.below(table.max()))

@@ -36,6 +36,12 @@ def _shares(table: object) -> np.ndarray:
     return np.array(list(table.model_dump().values()), dtype=float)
 
 
+def education_cdf(p: Scenario) -> np.ndarray:
+    """Cumulative degree mix of each segment (segments x degrees)."""
+    mixes = [_shares(getattr(p.population.education_mix, name)) for name in SEGMENTS]
+    return np.cumsum(mixes, axis=1)
+
+
 def create_workers(
     model: TalentModel,
     count: int,
@@ -67,11 +73,8 @@ def create_workers(
     skill = np.where(
         segment == SV_TECH, _categorical(_shares(p.population.skill_mix), u[:, _SKILL]), NO_SKILL
     )
-    education = np.zeros(count, dtype=np.intp)
-    for s, name in enumerate(SEGMENTS):
-        mask = segment == s
-        edu_mix = _shares(getattr(p.population.education_mix, name))
-        education[mask] = _categorical(edu_mix, u[mask, _EDUCATION])
+    edu_cdf = model.derived(education_cdf)[segment]  # each worker's segment's degree mix
+    education = (edu_cdf[:, :-1] <= u[:, [_EDUCATION]]).sum(axis=1)
 
     age = GRADUATION_AGE[education] + ysg
     years_us = STUDY_YEARS[education] + ysg
@@ -191,12 +194,24 @@ def initialise(model: TalentModel) -> None:
     create_workers(model, count, gen, np.minimum(ysg, max_ysg))
 
 
+def is_graduation_step(model: TalentModel) -> bool:
+    """Whether the year's graduates enter in the current step."""
+    steps = model.config.time.steps_per_year
+    return model.step_index % steps == (model.p.entry.month - 1) * steps // 12
+
+
 def entry(model: TalentModel) -> None:
-    """New graduates join the pool (a deterministic number, so scenarios stay aligned)."""
+    """The year's graduates join the pool in the graduation step.
+
+    Their number is deterministic (the expected inflow, with the fraction carried over), so
+    that scenarios with the same entry settings stay aligned slot by slot.
+    """
+    if not is_graduation_step(model):
+        return
     p = model.p
     years = model.t - model.config.time.start
     expected = p.entry.rate * model.config.population.size * np.exp(p.entry.growth * years)
-    model.entry_carry += expected * model.dt
+    model.entry_carry += expected
     count = int(model.entry_carry)
     model.entry_carry -= count
     if count:

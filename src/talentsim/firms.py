@@ -56,22 +56,44 @@ def build_firms(config: FirmsConfig, pay: PayConfig, rng: np.random.Generator) -
 
 
 class FirmSampler:
-    """Draw firms within a sector with probability proportional to a weight."""
+    """Draw firms within a sector with probability proportional to a weight.
+
+    The sectors' cumulative weights are laid end to end, sector s on (s, s + 1], so that
+    one binary search serves workers of every sector at once.
+    """
 
     def __init__(self, firms: FirmTable, country: Country, weight: np.ndarray) -> None:
         """Prepare cumulative weights per sector of one country."""
         n_sectors = len(US_SECTORS) if country == Country.US else len(CN_SECTORS)
-        self.ids: list[np.ndarray] = []
-        self.cdf: list[np.ndarray] = []
+        ids, keys, first, last = [], [], [], []
         for s in range(n_sectors):
-            ids = np.flatnonzero((firms.country == country) & (firms.sector == s))
-            if len(ids) == 0:
+            members = np.flatnonzero((firms.country == country) & (firms.sector == s))
+            if len(members) == 0:
                 raise ValueError(f"no firm in sector {s} of country {country.name}")
-            cdf = np.cumsum(weight[ids])
+            cdf = np.cumsum(weight[members])
             if not cdf[-1] > 0:
                 raise ValueError(f"every firm in sector {s} of {country.name} has weight 0")
-            self.ids.append(ids.astype(np.intp))
-            self.cdf.append(cdf / cdf[-1])
+            first.append(sum(len(i) for i in ids))
+            ids.append(members)
+            keys.append(cdf / cdf[-1])
+            last.append(first[-1] + len(members) - 1)
+        self.ids = np.concatenate(ids).astype(np.intp)
+        self.cdf = np.concatenate(keys)  # within-sector cumulative shares
+        self.sector = np.repeat(np.arange(n_sectors), [len(i) for i in ids])
+        self.keys = self.sector + self.cdf
+        self.first = np.array(first)
+        self.last = np.array(last)
+        self.position = np.full(len(firms), -1, dtype=np.intp)  # firm id -> index here
+        self.position[self.ids] = np.arange(len(self.ids))
+
+    def _pick(self, sectors: np.ndarray, shares: np.ndarray) -> np.ndarray:
+        """The firm at cumulative share `shares` of each entry's sector."""
+        pick = np.searchsorted(self.keys, sectors + shares, side="right")
+        return self.ids[np.minimum(pick, self.last[sectors])]
+
+    def draw(self, sectors: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """One firm id per entry of `sectors`, using the uniforms `u`."""
+        return self._pick(sectors, u)
 
     def draw_excluding(self, sectors: np.ndarray, u: np.ndarray, exclude: np.ndarray) -> np.ndarray:
         """Like :meth:`draw`, but never the firm in `exclude` (-1 if no other firm exists).
@@ -79,28 +101,11 @@ class FirmSampler:
         The excluded firm's slice of the cumulative weights is skipped, so the other firms
         keep their relative chances.
         """
-        out = np.empty(len(sectors), dtype=np.intp)
-        for s, (ids, cdf) in enumerate(zip(self.ids, self.cdf, strict=True)):
-            rows = np.flatnonzero(sectors == s)
-            if len(rows) == 0:
-                continue
-            own = exclude[rows]
-            j = np.minimum(np.searchsorted(ids, own), len(ids) - 1)
-            mine = ids[j] == own
-            low = np.where(j > 0, cdf[np.maximum(j - 1, 0)], 0.0)
-            width = np.where(mine, cdf[j] - low, 0.0)
-            target = u[rows] * (1.0 - width)
-            target = np.where(mine & (target >= low), target + width, target)
-            pick = np.minimum(np.searchsorted(cdf, target, side="right"), len(ids) - 1)
-            out[rows] = np.where(width >= 1.0, -1, ids[pick])
-        return out
-
-    def draw(self, sectors: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """One firm id per entry of `sectors`, using the uniforms `u`."""
-        out = np.empty(len(sectors), dtype=np.intp)
-        for s, (ids, cdf) in enumerate(zip(self.ids, self.cdf, strict=True)):
-            mask = sectors == s
-            if mask.any():
-                pick = np.searchsorted(cdf, u[mask], side="right")
-                out[mask] = ids[np.minimum(pick, len(ids) - 1)]
-        return out
+        j = self.position[exclude]
+        mine = (j >= 0) & (self.sector[np.maximum(j, 0)] == sectors)
+        j = np.where(mine, j, 0)
+        low = np.where(mine & (j > self.first[sectors]), self.cdf[np.maximum(j - 1, 0)], 0.0)
+        width = np.where(mine, self.cdf[j] - low, 0.0)
+        target = u * (1.0 - width)
+        target = np.where(mine & (target >= low), target + width, target)
+        return np.where(width >= 1.0, -1, self._pick(sectors, target))

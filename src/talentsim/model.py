@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 import mesa
 import numpy as np
@@ -36,9 +37,24 @@ from talentsim.taxonomy import CN_SECTORS, SEGMENTS, Country
 from talentsim.timeline import Timeline
 from talentsim.visas import update_visas
 
+T = TypeVar("T")
+
 
 def _report(column: str, model: TalentModel) -> float:
     return model.last_record[column]
+
+
+class StepRecorder(mesa.DataCollector):
+    """Mesa's DataCollector with one model reporter per column of the step's record.
+
+    The record holds plain floats, so it is appended as it is (Mesa's generic collect
+    deep-copies every value, which costs more than the numbers themselves).
+    """
+
+    def collect(self, model: TalentModel) -> None:
+        """Append the step's record."""
+        for name, values in self.model_vars.items():
+            values.append(model.last_record[name])
 
 
 class TalentModel(mesa.Model):
@@ -110,6 +126,8 @@ class TalentModel(mesa.Model):
         self.people = People(self._expected_slots())
         self.people.set_peer_count(scenario.population.peer_links)
         self.entry_carry = 0.0
+        self._derived: dict[Callable, object] = {}
+        self._derived_for: Scenario | None = None
         self.audit = audit
         self.ledger = Ledger()
         self.pay_key: tuple[float, ...] | None = None  # premia the pay factors were built with
@@ -139,7 +157,7 @@ class TalentModel(mesa.Model):
         self.agent_steps = 0  # active workers summed over steps, burn-in included
         self.survey_rows: list[dict[str, object]] = []
         self.last_record: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = StepRecorder(
             model_reporters={c: partial(_report, c) for c in observe.timeseries_columns()}
         )
 
@@ -161,6 +179,22 @@ class TalentModel(mesa.Model):
     def recording(self) -> bool:
         """Whether the current step is after the burn-in (and so recorded)."""
         return self.step_index >= 0
+
+    def derived(self, function: Callable[[Scenario], T]) -> T:
+        """`function(self.p)`, computed once for each set of parameters in force.
+
+        For tables derived from the parameters (hazards, premia, offer fit): the timeline
+        hands out the same parameter object until a value changes, so they are computed
+        once per change rather than once per step.
+        """
+        if self._derived_for is not self.p:
+            self._derived.clear()
+            self._derived_for = self.p
+        try:
+            return self._derived[function]
+        except KeyError:
+            value = self._derived[function] = function(self.p)
+            return value
 
     def step(self) -> None:
         """Run the stages of one step, timing each."""
@@ -219,7 +253,7 @@ class TalentModel(mesa.Model):
         self.in_cn = self.active & (country == Country.CHINA)
 
     def _offers(self) -> None:
-        self.prospects = careers.promotion_prospects(self.p)  # for this step's decisions
+        self.prospects = self.derived(careers.promotion_prospects)  # for this step's decisions
         self.offers = offers.draw_offers(self)
 
     def _decisions(self) -> None:

@@ -65,11 +65,13 @@ class Offers:
         )
 
 
-def sector_weights(p: Scenario, demand: np.ndarray) -> np.ndarray:
+def offer_fit(p: Scenario) -> np.ndarray:
+    """Each segment's shares of Chinese offers by sector (segments x sectors)."""
+    return np.array([[getattr(getattr(p.offers.fit, s), k) for k in CN_SECTORS] for s in SEGMENTS])
+
+
+def sector_weights(fit: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """Weight of each (segment, Chinese sector): the segment's fit times sector demand."""
-    fit = np.array(
-        [list(getattr(p.offers.fit, s).model_dump().values()) for s in SEGMENTS], dtype=float
-    )
     return fit * demand[None, :]
 
 
@@ -95,7 +97,7 @@ def china_offer_hazard(model: TalentModel, slots: np.ndarray, weights: np.ndarra
     x (1 + talent programme intensity, if eligible).
     """
     people, o = model.people, model.p.offers
-    profile = _education_multiplier(model.p)[people.education[slots]] * (
+    profile = model.derived(_education_multiplier)[people.education[slots]] * (
         1 + o.level_multiplier * people.level[slots]
     )
     reach = 1 + o.peer_reach * model.peer_share[slots]
@@ -110,7 +112,7 @@ def china_offer_hazard_bound(model: TalentModel, weights: np.ndarray) -> float:
     return (
         o.china_rate
         * float(weights.sum(axis=1).max())
-        * float(_education_multiplier(model.p).max())
+        * float(model.derived(_education_multiplier).max())
         * (1 + o.level_multiplier * TOP_LEVEL)
         * (1 + o.peer_reach)
         * (1 + model.macro.programme)
@@ -125,7 +127,7 @@ def draw_offers(model: TalentModel) -> Offers:
     thinning), so the hazard is computed for a few per cent of workers.
     """
     people, p, dt, step = model.people, model.p, model.dt, model.tick
-    weights = sector_weights(p, model.macro.cn_demand)
+    weights = sector_weights(model.derived(offer_fit), model.macro.cn_demand)
     forced = model.forced
 
     u_cn = model.streams.slot_bits(Draw.CHINA_OFFER, step, people.n)

@@ -242,6 +242,15 @@ class EntryConfig(Section):
         le=0.5,
     )
     segment_mix: EntrantSegmentShares = Field(default_factory=EntrantSegmentShares)
+    month: int = param(
+        6,
+        "Month in which the year's graduates enter the pool (US commencements are in May "
+        "and June).",
+        unit="month",
+        source=STRUCTURAL,
+        ge=1,
+        le=12,
+    )
 
 
 class ExitConfig(Section):

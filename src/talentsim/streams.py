@@ -6,10 +6,11 @@ every agent the same draws for the same decision at the same step: they agree ex
 an intervention changes something, and differ afterwards by the intervention's effect rather
 than by reshuffled noise.
 
-Draws for every slot come from a PCG64 generator per (decision, step). Draws for a subset of
-slots (the few workers who hold an offer, say) come from a counter-based generator: the
-value for slot i is the i-th output of SplitMix64 seeded for (decision, step), so it does
-not depend on which other slots are drawn.
+Draws for every slot come from PCG64, re-seeded for each (decision, step) from a key
+hashed with SplitMix64 from the run's seed sequence. Draws for a subset of slots (the few
+workers who hold an offer, say) come from a counter-based generator: the value for slot i
+is the i-th output of SplitMix64 seeded for (decision, step), so it does not depend on
+which other slots are drawn.
 """
 
 from __future__ import annotations
@@ -21,17 +22,32 @@ import numpy as np
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN_INT = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+_MASK128 = (1 << 128) - 1
+
+
+def _mix(x: int) -> int:
+    """SplitMix64's output function on a Python integer (to key a counter-based stream)."""
+    z = (x + _GOLDEN_INT) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
 #: Columns available per slot from :meth:`Streams.slot_uniform`.
 SLOT_COLUMNS = 16
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 output function (Steele, Lea and Flood 2014), vectorised."""
-    with np.errstate(over="ignore"):
-        z = x + _GOLDEN
-        z = (z ^ (z >> np.uint64(30))) * _MIX1
-        z = (z ^ (z >> np.uint64(27))) * _MIX2
-        return z ^ (z >> np.uint64(31))
+    """The SplitMix64 output function (Steele, Lea and Flood 2014), on a uint64 array.
+
+    Array arithmetic on unsigned integers wraps modulo 2^64, as the algorithm needs.
+    """
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
 
 
 class SlotBits:
@@ -94,6 +110,10 @@ class Streams:
         """Keep the run's seed sequence; streams are made on demand."""
         self.entropy = seed_sequence.entropy
         self.spawn_key = tuple(seed_sequence.spawn_key)
+        self.base = int(seed_sequence.generate_state(1, dtype=np.uint64)[0])
+        # One bit generator, re-seeded for each every-slot draw: setting a state is ten
+        # times cheaper than making a generator.
+        self._bits = np.random.PCG64(0)
 
     def generator(self, draw: Draw, step: int) -> np.random.Generator:
         """A fresh generator for one decision at one step."""
@@ -102,9 +122,27 @@ class Streams:
         )
         return np.random.Generator(np.random.PCG64(sequence))
 
+    def _key(self, draw: Draw, step: int) -> int:
+        """A 64-bit key of (run, decision, step), by SplitMix64 hashing."""
+        return _mix(_mix(self.base + int(draw) * _GOLDEN_INT) + step * _GOLDEN_INT)
+
     def slot_bits(self, draw: Draw, step: int, n: int) -> SlotBits:
-        """One uniform per slot 0..n-1 as :class:`SlotBits` (prefix-stable in n)."""
-        raw = self.generator(draw, step).bit_generator.random_raw((n + 1) // 2)
+        """One uniform per slot 0..n-1 as :class:`SlotBits` (prefix-stable in n).
+
+        PCG64 seeded with a 128-bit state and an odd increment hashed from the key.
+        """
+        key = self._key(draw, step)
+        high, low, inc = _mix(key), _mix(key ^ 0x5851F42D4C957F2D), _mix(key + 1)
+        self._bits.state = {
+            "bit_generator": "PCG64",
+            "state": {
+                "state": (high << 64) | low,
+                "inc": (((inc << 64) | high) << 1 | 1) & _MASK128,
+            },
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        raw = self._bits.random_raw((n + 1) // 2)
         return SlotBits(raw.view(np.uint32)[:n])
 
     def uniform(self, draw: Draw, step: int, n: int, columns: int = 1) -> np.ndarray:
@@ -125,15 +163,11 @@ class Streams:
         """
         if columns > SLOT_COLUMNS:
             raise ValueError(f"at most {SLOT_COLUMNS} columns per slot")
-        sequence = np.random.SeedSequence(
-            entropy=self.entropy, spawn_key=(*self.spawn_key, int(draw), step)
-        )
-        seed = sequence.generate_state(1, dtype=np.uint64)[0]
+        seed = np.uint64(self._key(draw, step))
         counter = slots.astype(np.uint64)[:, None] * np.uint64(SLOT_COLUMNS) + np.arange(
             columns, dtype=np.uint64
         )
-        with np.errstate(over="ignore"):
-            bits = splitmix64(seed + counter * _GOLDEN)
+        bits = splitmix64(seed + counter * _GOLDEN)
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
 
     def slot_normal(self, draw: Draw, step: int, slots: np.ndarray, columns: int) -> np.ndarray:

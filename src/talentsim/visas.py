@@ -103,6 +103,4 @@ def visa_risk(
     opt_risk = (1 - win) ** remaining
     years_left = np.maximum(p.visas.h1b_max_years - (model.t - since), 0)
     h1b_risk = np.exp(-p.visas.green_card_sponsor_rate * years_left)
-    return np.select(
-        [visa == Visa.STUDENT_OPT, visa == Visa.H1B], [opt_risk, h1b_risk], default=0.0
-    )
+    return np.where(visa == Visa.STUDENT_OPT, opt_risk, np.where(visa == Visa.H1B, h1b_risk, 0.0))
