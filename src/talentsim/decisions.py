@@ -129,7 +129,11 @@ def decide(model: TalentModel, offers: Offers) -> None:
     stay = job_terms(
         model, us, pay_cat, people.employer[idx], level, education, people.pay_mult[idx]
     )
-    in_us = us_extras(model, idx)
+    cn = np.flatnonzero(offers.has_cn)
+    # Living in the US (belonging, visa risk, tension) is the same whether one stays or
+    # switches, so it only matters, and is only computed, where returning is an option.
+    in_us = np.zeros(len(idx))
+    in_us[cn] = us_extras(model, idx[cn])
     utility = np.full((len(idx), 3), -np.inf)
     utility[:, STAY] = np.where(offers.forced, -np.inf, job_value(p, stay) + in_us)
 
@@ -145,7 +149,6 @@ def decide(model: TalentModel, offers: Offers) -> None:
     )
     utility[sw, SWITCH] = job_value(p, switch) + in_us[sw] - d.moving_cost_switch
 
-    cn = np.flatnonzero(offers.has_cn)
     china = np.full(len(cn), Country.CHINA, dtype=np.int8)
     back = job_terms(
         model,
