@@ -41,7 +41,7 @@ def update_peer_signals(model: TalentModel) -> None:
     if k == 0:
         return
     # One gather per link: 0 for peers not in China (and for slot -1, no
-    # peer), 1 + fared for peers in China. float32 halves the memory the gathers touch.
+    # peer), 1 + fared for peers in China.
     news = np.zeros(people.n + 1, dtype=np.float32)
     news[in_cn] = 1.0 + people.fared[in_cn]
     share = np.zeros(people.n, dtype=np.float32)
@@ -102,24 +102,40 @@ def _relax_belonging(model: TalentModel, years: float) -> None:
     bc[:] = target_cn + (bc - target_cn) * np.exp(-rate_cn * f32(years))
 
 
-def _family_events(model: TalentModel) -> None:
-    """Parents' illness and similar events, with a hazard rising with parents' age.
+def schedule_family_events(model: TalentModel, slots: np.ndarray, after: np.ndarray) -> None:
+    """Draw the date of each worker's next family event after the dates `after`.
 
-    Exact thinning against the hazard of the oldest parents keeps the exponential off
-    most workers.
+    Events arrive at the hazard h(a) = r exp((a - 70) / s) in the parents' age a, so the
+    cumulative hazard is H(a) = r s exp((a - 70) / s); the next event comes when H has grown
+    by an exponential draw E: a' = 70 + s log(exp((a - 70) / s) + E / (r s)). Scheduling the
+    next event, rather than testing every worker every step, makes this cost nothing
+    between events.
     """
-    people, p, dt, t = model.people, model.p, model.dt, model.t
-    f = p.family
-    u = model.streams.slot_bits(Draw.FAMILY, model.tick, people.n)
-    parent_birth = people.view("parent_birth")
-    if model.step_index % model.config.time.steps_per_year == 0 or model.oldest_parent is None:
-        # Earliest parents' birth among active workers; create_workers lowers it when an
-        # entrant's parents are older, so it stays a bound for the rest of the year.
-        model.oldest_parent = float(np.min(parent_birth, where=model.active, initial=np.inf))
-    oldest = t - model.oldest_parent if np.isfinite(model.oldest_parent) else 0.0
-    bound = -np.expm1(-f.event_rate_at_70 * np.exp((oldest - 70.0) / f.event_age_scale) * dt)
-    candidates = np.flatnonzero(model.active & u.below(bound))
-    parent_age = t - parent_birth[candidates]
-    hazard = f.event_rate_at_70 * np.exp((parent_age - 70.0) / f.event_age_scale)
-    events = candidates[u.at(candidates) < -np.expm1(-hazard * dt)]
-    people.family_event_time[events] = t
+    people, f = model.people, model.p.family
+    if len(slots) == 0:
+        return
+    u = model.streams.slot_uniform(Draw.FAMILY, model.tick, slots, 1)[:, 0]
+    growth = -np.log(u)
+    age = after - people.parent_birth[slots]
+    if f.event_rate_at_70 <= 0:
+        people.family_next_event[slots] = np.inf
+        return
+    scaled = np.exp((age - 70.0) / f.event_age_scale)
+    later = 70.0 + f.event_age_scale * np.log(
+        scaled + growth / (f.event_rate_at_70 * f.event_age_scale)
+    )
+    people.family_next_event[slots] = after + (later - age)
+
+
+def _family_events(model: TalentModel) -> None:
+    """Family events (a parent's illness and the like) due in this step happen now."""
+    people, f, t = model.people, model.p.family, model.t
+    key = (f.event_rate_at_70, f.event_age_scale)
+    if key != model.family_key:
+        if model.family_key is not None:  # the hazard changed: the process restarts now
+            active = np.flatnonzero(model.active)
+            schedule_family_events(model, active, np.full(len(active), t))
+        model.family_key = key
+    due = np.flatnonzero(model.active & (people.view("family_next_event") < t + model.dt))
+    people.family_event_time[due] = t
+    schedule_family_events(model, due, people.family_next_event[due])

@@ -15,7 +15,7 @@ import numpy as np
 from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
-from talentsim.taxonomy import MANAGER, TOP_LEVEL, Country
+from talentsim.taxonomy import LEVELS, MANAGER, TOP_LEVEL, Country
 
 if TYPE_CHECKING:
     from talentsim.model import TalentModel
@@ -176,16 +176,16 @@ def promote(model: TalentModel) -> None:
     candidates = np.flatnonzero(model.active & u.below(table.max()))
     level = people.level[candidates]
     in_cn = people.country[candidates] == Country.CHINA
-    promoted = candidates[u.at(candidates) < table[in_cn * len(us_h) + level]]
+    chosen = u.at(candidates) < table[in_cn * len(us_h) + level]
+    promoted = candidates[chosen]
 
     # The bamboo ceiling, observed: promotions to manager among workers in US firms.
-    weight = people.view("weight")
-    eligible = model.in_us & (people.view("level") == MANAGER - 1)
-    model.flows["mgmt_eligible_us"] += float(np.dot(weight, eligible))
-    to_manager = promoted[eligible[promoted]]
-    model.flows["mgmt_promoted_us"] += float(weight[to_manager].sum())
+    eligible = model.ledger.levels[Country.US * len(LEVELS) + MANAGER - 1]
+    model.flows["mgmt_eligible_us"] += float(eligible)
+    to_manager = chosen & ~in_cn & (level == MANAGER - 1)
+    model.flows["mgmt_promoted_us"] += float(people.weight[candidates[to_manager]].sum())
 
-    model.ledger.remove(people, promoted)
+    raise_factor = 1 + p.careers.level_pay_premium
+    model.ledger.promote(people, promoted, raise_factor)
     people.level[promoted] += 1
-    people.pay_factor[promoted] *= 1 + p.careers.level_pay_premium
-    model.ledger.add(people, promoted)
+    people.pay_factor[promoted] *= raise_factor

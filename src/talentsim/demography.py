@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from talentsim import careers
+from talentsim import belonging, careers
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
 from talentsim.taxonomy import NO_SKILL, SEGMENTS, SV_TECH, US_SECTOR_OF_SEGMENT, Country, Visa
@@ -102,8 +102,8 @@ def create_workers(
     careers.refresh_pay_factor(model, np.arange(new.start, new.stop))
     model.ledger.add(people, new)
     _link_peers(model, new, segment, gen)
-    if model.oldest_parent is not None:  # keep the family-event bound valid
-        model.oldest_parent = min(model.oldest_parent, float(people.parent_birth[new].min()))
+    slots = np.arange(new.start, new.stop)
+    belonging.schedule_family_events(model, slots, np.full(count, t))
     return new
 
 

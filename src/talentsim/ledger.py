@@ -12,21 +12,31 @@ import numpy as np
 
 from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.people import People
-from talentsim.taxonomy import CN_SECTORS, SEGMENTS
+from talentsim.taxonomy import CN_SECTORS, LEVELS, SEGMENTS
 
 STOCK_BINS = 2 * len(SEGMENTS)  # (country, segment)
+LEVEL_BINS = 2 * len(LEVELS)  # (country, level)
 PAY_BINS = CHINA_WAGE_GROUP + len(CN_SECTORS)  # wage groups
 
 
-def count(people: People, slots: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray]:
-    """People by (country, segment) and weight x pay factor by wage group, over `slots`."""
+def count(people: People, slots: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Totals over `slots`.
+
+    People by (country, segment) and by (country, level), and weight x pay factor by wage
+    group.
+    """
     weight = people.weight[slots]
-    code = people.country[slots].astype(np.intp) * len(SEGMENTS) + people.segment[slots]
-    stock = np.bincount(code, weights=weight, minlength=STOCK_BINS)
+    country = people.country[slots].astype(np.intp)
+    stock = np.bincount(
+        country * len(SEGMENTS) + people.segment[slots], weights=weight, minlength=STOCK_BINS
+    )
+    levels = np.bincount(
+        country * len(LEVELS) + people.level[slots], weights=weight, minlength=LEVEL_BINS
+    )
     pay = np.bincount(
         people.wage_group[slots], weights=weight * people.pay_factor[slots], minlength=PAY_BINS
     )
-    return stock, pay
+    return stock, levels, pay
 
 
 class Ledger:
@@ -34,29 +44,48 @@ class Ledger:
 
     def __init__(self) -> None:
         self.stock = np.zeros(STOCK_BINS)
+        self.levels = np.zeros(LEVEL_BINS)
         self.pay = np.zeros(PAY_BINS)
         self.agents = 0  # active agents (unweighted)
 
     def add(self, people: People, slots: np.ndarray | slice) -> None:
         """Put workers (in their current state) into the totals."""
-        stock, pay = count(people, slots)
+        stock, levels, pay = count(people, slots)
         self.stock += stock
+        self.levels += levels
         self.pay += pay
         self.agents += len(people.weight[slots])
 
     def remove(self, people: People, slots: np.ndarray | slice) -> None:
         """Take workers (in their current state) out of the totals."""
-        stock, pay = count(people, slots)
+        stock, levels, pay = count(people, slots)
         self.stock -= stock
+        self.levels -= levels
         self.pay -= pay
         self.agents -= len(people.weight[slots])
 
+    def promote(self, people: People, slots: np.ndarray, raise_factor: float) -> None:
+        """Record a promotion of `slots` (call before the change).
+
+        They move up one level and their pay factor is multiplied by `raise_factor`.
+        """
+        weight = people.weight[slots]
+        code = people.country[slots].astype(np.intp) * len(LEVELS) + people.level[slots]
+        moved = np.bincount(code, weights=weight, minlength=LEVEL_BINS)
+        self.levels -= moved
+        self.levels[1:] += moved[:-1]  # one level up, in the same country (no top-level moves)
+        self.pay += np.bincount(
+            people.wage_group[slots],
+            weights=weight * people.pay_factor[slots] * (raise_factor - 1.0),
+            minlength=PAY_BINS,
+        )
+
     def rebuild(self, people: People) -> None:
         """Recount from scratch (after a change that touches everyone)."""
-        self.stock, self.pay = recount(people)
+        self.stock, self.levels, self.pay = recount(people)
         self.agents = int(np.count_nonzero(people.view("active")))
 
 
-def recount(people: People) -> tuple[np.ndarray, np.ndarray]:
+def recount(people: People) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The totals counted over every active worker."""
     return count(people, np.flatnonzero(people.view("active")))

@@ -133,7 +133,7 @@ class TalentModel(mesa.Model):
         self.pay_key: tuple[float, ...] | None = None  # premia the pay factors were built with
         self.peer_pools: list[np.ndarray] | None = None  # candidate peers by segment
         self.peer_pools_year: int | None = None
-        self.oldest_parent: float | None = None  # earliest parents' birth date (yearly)
+        self.family_key: tuple[float, float] | None = None  # family hazard in the schedule
         self.peer_share = np.zeros(0)  # share of each worker's peers in China (yearly news)
         self.peer_fared = np.zeros(0)  # how those peers fared
         self._reset_step_state()

@@ -68,8 +68,9 @@ def record(model: TalentModel) -> dict[str, float]:
     k = len(SEGMENTS)
     stock, factor = model.ledger.stock, model.ledger.pay
     if model.audit:  # recount every worker and check the ledger against the count
-        stock, factor = recount(people)
+        stock, levels, factor = recount(people)
         np.testing.assert_allclose(model.ledger.stock, stock, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(model.ledger.levels, levels, rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(model.ledger.pay, factor, rtol=1e-9, atol=1e-6)
         assert model.ledger.agents == int(np.count_nonzero(people.view("active")))
     in_us_seg, cn_seg = stock[:k], stock[k : 2 * k]

@@ -39,6 +39,7 @@ FIELDS: dict[str, np.dtype] = {
     "only_child": np.dtype(bool),
     "parent_birth": np.dtype(np.float64),  # decimal year of birth of the parents
     "family_event_time": np.dtype(np.float64),  # date of the latest family event (-inf: none)
+    "family_next_event": np.dtype(np.float64),  # date the next family event is due
     "belong_us": np.dtype(np.float32),  # belonging to the US, [0, 1]
     "belong_cn": np.dtype(np.float32),  # belonging to China, [0, 1]
     "returns": np.dtype(np.int16),  # times returned to China
