@@ -206,7 +206,7 @@ class TalentModel(mesa.Model):
             in_us = people.view("active") & (people.view("country") == Country.US)
             self.initial_in_us = float(np.dot(people.view("weight"), in_us))
         self._reset_step_state()
-        self.agent_steps += int(np.count_nonzero(self.people.view("active")))
+        self.agent_steps += self.ledger.agents
         for name, stage in self.stages:
             if name == "observe" and not self.recording:
                 continue
@@ -248,9 +248,8 @@ class TalentModel(mesa.Model):
         """Who is active, in the US, in China (fixed for the rest of the step)."""
         people = self.people
         self.active = people.view("active").copy()
-        country = people.view("country")
-        self.in_us = self.active & (country == Country.US)
-        self.in_cn = self.active & (country == Country.CHINA)
+        self.in_us = self.active & (people.view("country") == Country.US)
+        self.in_cn = self.active ^ self.in_us  # every active worker is in one of the two
 
     def _offers(self) -> None:
         self.prospects = self.derived(careers.promotion_prospects)  # for this step's decisions
