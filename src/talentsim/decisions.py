@@ -118,65 +118,103 @@ def gumbel(model: TalentModel, draw: Draw, slots: np.ndarray, columns: int) -> n
 def decide(model: TalentModel, offers: Offers) -> None:
     """Every worker holding an offer (or forced out) chooses; returns and switches apply.
 
-    Each option's terms are computed only for the workers who have that option.
+    Workers whose only offer is from another US firm compare staying and switching, which
+    differ only in the firm, its pay and equity (:func:`switch_gain`); workers with a
+    Chinese offer weigh every option in full.
     """
     if len(offers.idx) == 0:
         return
+    choice = np.full(len(offers.idx), STAY)
+    us_only = np.flatnonzero(offers.has_us & ~offers.has_cn)
+    if len(us_only):
+        noise = gumbel(model, Draw.DECISION, offers.idx[us_only], 3)
+        gain = switch_gain(model, offers, us_only)
+        choice[us_only] = np.where(gain + noise[:, SWITCH] > noise[:, STAY], SWITCH, STAY)
+    cn = np.flatnonzero(offers.has_cn)
+    if len(cn):
+        choice[cn], stay, back = _weigh_all_options(model, offers, cn)
+    _switch(model, offers, np.flatnonzero(choice == SWITCH))
+    chose_return = choice[cn] == RETURN
+    if chose_return.any():
+        rows = np.flatnonzero(chose_return)
+        stay, back = _subset(stay, rows), _subset(back, rows)
+        slots = offers.idx[cn[rows]]
+        reasons = reason_mask(model, slots, stay, back, offers.forced[cn[rows]])
+        apply_return(model, offers, cn[rows], back, reasons)
+
+
+def switch_gain(model: TalentModel, offers: Offers, rows: np.ndarray) -> np.ndarray:
+    """Utility of switching to the offered US firm minus that of staying.
+
+    Same country, level and degree: only the firm's wage level and equity, the personal pay
+    multiplier, the start-up upside and the cost of switching differ.
+    """
+    people, firms, p = model.people, model.firms, model.p
+    w = p.decisions.weights
+    old, new = people.employer[offers.idx[rows]], offers.us_firm[rows]
+    log_pay = (
+        np.log(firms.wage_mult[new] / firms.wage_mult[old])
+        + np.log(offers.us_pay_mult[rows] / people.pay_mult[offers.idx[rows]])
+        + np.log1p(firms.equity_rate[new])
+        - np.log1p(firms.equity_rate[old])
+    )
+    upside = p.firms.startup_upside * (
+        firms.startup[new] * firms.equity_rate[new] - firms.startup[old] * firms.equity_rate[old]
+    )
+    return w.salary * log_pay + w.opportunity * upside - p.decisions.moving_cost_switch
+
+
+def _weigh_all_options(
+    model: TalentModel, offers: Offers, rows: np.ndarray
+) -> tuple[np.ndarray, JobTerms, JobTerms]:
+    """Choices of the workers in `rows` (who hold a Chinese offer), with their terms."""
     people, p, d = model.people, model.p, model.p.decisions
-    idx = offers.idx
+    idx = offers.idx[rows]
     pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
+    forced, has_us = offers.forced[rows], offers.has_us[rows]
     us = np.full(len(idx), Country.US, dtype=np.int8)
     stay = job_terms(
         model, us, pay_cat, people.employer[idx], level, education, people.pay_mult[idx]
     )
-    cn = np.flatnonzero(offers.has_cn)
-    # Living in the US (belonging, visa risk, tension) is the same whether one stays or
-    # switches, so it only matters, and is only computed, where returning is an option.
-    in_us = np.zeros(len(idx))
-    in_us[cn] = us_extras(model, idx[cn])
+    in_us = us_extras(model, idx)
     utility = np.full((len(idx), 3), -np.inf)
-    utility[:, STAY] = np.where(offers.forced, -np.inf, job_value(p, stay) + in_us)
-
-    sw = np.flatnonzero(offers.has_us & ~offers.forced)
+    utility[:, STAY] = np.where(forced, -np.inf, job_value(p, stay) + in_us)
+    sw = np.flatnonzero(has_us & ~forced)
     switch = job_terms(
         model,
         us[sw],
         pay_cat[sw],
-        offers.us_firm[sw],
+        offers.us_firm[rows[sw]],
         level[sw],
         education[sw],
-        offers.us_pay_mult[sw],
+        offers.us_pay_mult[rows[sw]],
     )
     utility[sw, SWITCH] = job_value(p, switch) + in_us[sw] - d.moving_cost_switch
-
-    china = np.full(len(cn), Country.CHINA, dtype=np.int8)
+    china = np.full(len(idx), Country.CHINA, dtype=np.int8)
     back = job_terms(
         model,
         china,
-        pay_cat[cn],
-        offers.cn_firm[cn],
-        offers.cn_level[cn],
-        education[cn],
-        offers.cn_pay_mult[cn],
+        pay_cat,
+        offers.cn_firm[rows],
+        offers.cn_level[rows],
+        education,
+        offers.cn_pay_mult[rows],
     )
-    utility[cn, RETURN] = job_value(p, back) + china_extras(model, idx[cn]) - d.moving_cost_return
+    utility[:, RETURN] = job_value(p, back) + china_extras(model, idx) - d.moving_cost_return
     choice = np.argmax(utility + gumbel(model, Draw.DECISION, idx, 3), axis=1)
+    return choice, stay, back
 
-    switching = np.flatnonzero(choice == SWITCH)
-    movers = idx[switching]
+
+def _switch(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:
+    """Move the workers in `rows` to the US firm that made them an offer."""
+    people = model.people
+    movers = offers.idx[rows]
     model.ledger.remove(people, movers)
-    people.employer[movers] = offers.us_firm[switching]
-    people.pay_mult[movers] = offers.us_pay_mult[switching]
-    people.us_pay_mult[movers] = offers.us_pay_mult[switching]
+    people.employer[movers] = offers.us_firm[rows]
+    people.pay_mult[movers] = offers.us_pay_mult[rows]
+    people.us_pay_mult[movers] = offers.us_pay_mult[rows]
     refresh_pay_factor(model, movers)
     model.ledger.add(people, movers)
-
-    rows = np.flatnonzero(choice == RETURN)  # a subset of cn, in the same order
-    if len(rows):
-        at = np.searchsorted(cn, rows)
-        back = _subset(back, at)
-        reasons = reason_mask(model, idx[rows], _subset(stay, rows), back, offers.forced[rows])
-        apply_return(model, offers, rows, back, reasons)
 
 
 def _subset(terms: JobTerms, rows: np.ndarray) -> JobTerms:

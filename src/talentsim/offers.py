@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from talentsim.scenario import Scenario
-from talentsim.streams import Draw
+from talentsim.streams import Draw, box_muller
 from talentsim.taxonomy import (
     AI_ML,
     CN_SECTORS,
@@ -157,8 +157,8 @@ def _china_terms(model: TalentModel, offers: Offers, rows: np.ndarray, weights: 
     """
     people, p, step = model.people, model.p, model.tick
     slots = offers.idx[rows]
-    u = model.streams.slot_uniform(Draw.OFFER_TERMS, step, slots, 5)
-    z = model.streams.slot_normal(Draw.OFFER_PAY, step, slots, 1)[:, 0]
+    u = model.streams.slot_uniform(Draw.OFFER_TERMS, step, slots, 7)
+    z = box_muller(u[:, 5:7])[:, 0]
     cdf = np.cumsum(weights, axis=1)[people.segment[slots]]
     sector = (cdf < u[:, [0]] * cdf[:, [-1]]).sum(axis=1).clip(0, len(CN_SECTORS) - 1)
     step_up = u[:, 2] < p.careers.returnee_step_up
@@ -179,8 +179,8 @@ def _us_terms(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:
     """Firm and pay of the US offers in `rows` of `offers` (another firm of the sector)."""
     people, o, step = model.people, model.p.offers, model.tick
     slots = offers.idx[rows]
-    u = model.streams.slot_uniform(Draw.US_OFFER_TERMS, step, slots, 1)[:, 0]
-    z = model.streams.slot_normal(Draw.US_OFFER_PAY, step, slots, 1)[:, 0]
+    draws = model.streams.slot_uniform(Draw.US_OFFER_TERMS, step, slots, 3)
+    u, z = draws[:, 0], box_muller(draws[:, 1:3])[:, 0]
     sector = np.asarray(US_SECTOR_OF_SEGMENT)[people.segment[slots]]
     firm = model.us_firm_sampler.draw_excluding(sector, u, people.employer[slots])
     offers.us_firm[rows] = firm

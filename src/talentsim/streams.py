@@ -85,7 +85,6 @@ class Draw(IntEnum):
     FAMILY = 6
     CHINA_OFFER = 7
     OFFER_TERMS = 8
-    OFFER_PAY = 10
     US_OFFER = 11
     DECISION = 12
     REMIGRATION = 13
@@ -95,7 +94,6 @@ class Draw(IntEnum):
     REMIGRATION_CHOICE = 18
     REMIGRATION_PAY = 19
     US_OFFER_TERMS = 20
-    US_OFFER_PAY = 21
 
 
 def run_seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
@@ -172,6 +170,10 @@ class Streams:
 
     def slot_normal(self, draw: Draw, step: int, slots: np.ndarray, columns: int) -> np.ndarray:
         """Standard normals for some slots (Box-Muller on two counter-based uniforms each)."""
-        u = self.slot_uniform(draw, step, slots, 2 * columns)
-        radius = np.sqrt(-2.0 * np.log(u[:, :columns]))
-        return radius * np.cos(2.0 * np.pi * u[:, columns:])
+        return box_muller(self.slot_uniform(draw, step, slots, 2 * columns))
+
+
+def box_muller(u: np.ndarray) -> np.ndarray:
+    """Standard normals from pairs of uniforms in (0, 1): columns k and k + m of 2m columns."""
+    m = u.shape[1] // 2
+    return np.sqrt(-2.0 * np.log(u[:, :m])) * np.cos(2.0 * np.pi * u[:, m : 2 * m])
