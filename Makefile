@@ -36,8 +36,12 @@ test: install-test
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+$(VENV)/.installed-bench: $(VENV)/.installed-test
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
 ## make bench: speed and memory benchmarks (writes benchmarks/results/latest.json)
-bench: install-test
+bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/run_all.py
 
 lint: install-test

@@ -7,6 +7,7 @@ process for each size (run_all.py does).
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import sys
@@ -22,6 +23,8 @@ def main() -> None:
     scenario = load_scenario(None, [f"population.size={size}", "replicates=1"]).scenario
     best = None
     for _ in range(repeats):
+        model = frame = None
+        gc.collect()  # so that two models are never alive at once (peak memory)
         start = time.perf_counter()
         model = TalentModel(scenario)
         model.run()

@@ -1,10 +1,21 @@
-"""Run the benchmarks and write benchmarks/results/latest.json.
+"""Run the benchmarks and write benchmarks/results/latest.json and scaling.png.
 
-Usage: python benchmarks/run_all.py [--sizes 100000 ...] [--repeats N]
+Usage: python benchmarks/run_all.py [--quick]
 
-Each measurement runs in a fresh Python process (benchmarks/bench_run.py), so that its
-peak memory is its own. Figures are printed and saved; nothing here asserts a goal: these
-machines are shared and noisy, so compare figures measured side by side in one run.
+Every figure is measured here, in this one run, each model run in a fresh Python process
+(so that its peak memory is its own). Nothing here asserts a goal: these machines are
+shared and noisy, so the figures are printed and saved side by side with the goals.
+
+- oracle_speedup: agent-steps per second of the model over the per-agent oracle's
+  (tests/oracle.py), the baseline at 10,000 starting agents, whole run, side by side;
+- ns_per_agent_step_100k, peak_rss_mb_100k: the baseline at 100,000 starting agents,
+  2010-2030 quarterly after the burn-in, whole run including set-up and data collection;
+- seconds_1m, peak_rss_mb_1m: the same at 1,000,000;
+- scaling: time and cost per agent-step from 10,000 to 1,000,000 starting agents.
+
+An agent-step is one active worker in one step (the pool grows about 4.7-fold by 2030 as
+graduates enter, so the run has about 2.2 active agent-steps per starting agent-step); the
+"per starting agent" figure divides by starting agents x steps instead.
 """
 
 from __future__ import annotations
@@ -18,58 +29,127 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SIZES = (10_000, 30_000, 100_000, 300_000, 1_000_000)
+GOALS = {
+    "oracle_speedup": ">= 100",
+    "ns_per_agent_step_100k": "<= 200",
+    "peak_rss_mb_100k": "<= 600",
+    "seconds_1m": "< 30",
+    "peak_rss_mb_1m": "< 4096",
+    "scaling_ratio": "<= 2 (max / min ns per agent-step)",
+}
 
 
-def measure(size: int, repeats: int) -> dict:
-    """Time the baseline at `size` agents in a fresh process (best of `repeats`)."""
-    proc = subprocess.run(
-        [sys.executable, str(HERE / "bench_run.py"), str(size), str(repeats)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+def run_json(*args: str) -> dict:
+    """Run a benchmark script in a fresh process; return its last JSON line."""
+    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def plot_scaling(rows: list[dict], path: Path) -> None:
+    """Time per run and cost per agent-step against the population."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["size"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    left.loglog(sizes, [r["seconds"] for r in rows], "o-")
+    left.set_xlabel("starting agents")
+    left.set_ylabel("seconds per run (2005-2030, quarterly)")
+    left.set_title("Baseline run time")
+    left.grid(True, which="both", alpha=0.3)
+    right.semilogx(
+        sizes, [r["ns_per_agent_step_active"] for r in rows], "o-", label="per active agent-step"
+    )
+    right.semilogx(
+        sizes,
+        [r["ns_per_agent_step_initial"] for r in rows],
+        "s--",
+        label="per starting agent per step",
+    )
+    right.axhline(200, color="grey", linestyle=":", label="goal: 200 ns")
+    right.set_ylim(bottom=0)
+    right.set_xlabel("starting agents")
+    right.set_ylabel("nanoseconds")
+    right.set_title("Cost per agent-step")
+    right.legend()
+    right.grid(True, which="both", alpha=0.3)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="sizes up to 100,000 only")
     args = parser.parse_args()
-
+    sizes = [s for s in SIZES if not args.quick or s <= 100_000]
     from talentsim import __version__
 
-    results = {}
-    for size in args.sizes:
-        figures = measure(size, args.repeats)
-        results[str(size)] = figures
+    print("oracle (baseline, 10,000 agents, whole run) ...", flush=True)
+    oracle = run_json(str(HERE / "bench_oracle.py"), "10000", "2030")
+    print(
+        f"  model {oracle['agent_steps_per_second'] / 1e6:.2f} M agent-steps/s, oracle "
+        f"{oracle['oracle_agent_steps_per_second'] / 1e3:.1f} k agent-steps/s: "
+        f"speedup {oracle['oracle_speedup']:.0f}"
+    )
+    rows = []
+    for size in sizes:
+        figures = run_json(str(HERE / "bench_run.py"), str(size), "3" if size <= 100_000 else "1")
+        rows.append(figures)
         print(
-            f"baseline, {size:>9,} agents, {figures['steps']} steps (burn-in included): "
-            f"{figures['seconds']:.2f} s, "
-            f"{figures['agent_steps_active'] / figures['seconds'] / 1e6:.1f} M agent-steps/s, "
-            f"{figures['ns_per_agent_step_active']:.0f} ns per active agent-step "
-            f"({figures['ns_per_agent_step_initial']:.0f} ns per starting agent per step), "
-            f"peak memory {figures['peak_rss_mb']:.0f} MB"
+            f"baseline {size:>9,} agents: {figures['seconds']:6.2f} s, "
+            f"{figures['agent_steps_active'] / figures['seconds'] / 1e6:5.1f} M agent-steps/s, "
+            f"{figures['ns_per_agent_step_active']:5.0f} ns per active agent-step "
+            f"({figures['ns_per_agent_step_initial']:4.0f} per starting agent), "
+            f"peak {figures['peak_rss_mb']:6.0f} MB",
+            flush=True,
         )
+    by_size = {r["size"]: r for r in rows}
+    per_step = [r["ns_per_agent_step_active"] for r in rows]
     latest = {
         "measured_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "talentsim": __version__,
         "python": platform.python_version(),
         "machine": platform.platform(),
-        "runs": results,
+        "goals": GOALS,
+        "oracle_speedup": round(oracle["oracle_speedup"], 1),
+        "oracle": oracle,
+        "ns_per_agent_step_100k": round(by_size[100_000]["ns_per_agent_step_active"], 1),
+        "ns_per_starting_agent_step_100k": round(by_size[100_000]["ns_per_agent_step_initial"], 1),
+        "seconds_100k": round(by_size[100_000]["seconds"], 3),
+        "agent_steps_per_second_100k": round(
+            by_size[100_000]["agent_steps_active"] / by_size[100_000]["seconds"]
+        ),
+        "peak_rss_mb_100k": round(by_size[100_000]["peak_rss_mb"], 1),
+        "scaling": [
+            {
+                k: r[k]
+                for k in (
+                    "size",
+                    "seconds",
+                    "ns_per_agent_step_active",
+                    "ns_per_agent_step_initial",
+                    "peak_rss_mb",
+                    "slots_at_end",
+                )
+            }
+            for r in rows
+        ],
+        "scaling_ratio": round(max(per_step) / min(per_step), 2),
     }
-    if "100000" in results:
-        r = results["100000"]
-        latest["seconds_100k"] = round(r["seconds"], 3)
-        latest["agent_steps_per_second_100k"] = round(r["agent_steps_active"] / r["seconds"])
-        latest["ns_per_agent_step_100k"] = round(r["ns_per_agent_step_active"], 1)
-        latest["peak_rss_mb_100k"] = round(r["peak_rss_mb"], 1)
-    out = HERE / "results" / "latest.json"
-    out.parent.mkdir(exist_ok=True)
-    tmp = out.with_suffix(".tmp")
+    if 1_000_000 in by_size:
+        latest["seconds_1m"] = round(by_size[1_000_000]["seconds"], 2)
+        latest["peak_rss_mb_1m"] = round(by_size[1_000_000]["peak_rss_mb"], 1)
+    RESULTS.mkdir(exist_ok=True)
+    plot_scaling(rows, RESULTS / "scaling.png")
+    tmp = RESULTS / "latest.json.tmp"
     tmp.write_text(json.dumps(latest, indent=2) + "\n")
-    tmp.replace(out)
-    print(f"wrote {out}")
+    tmp.replace(RESULTS / "latest.json")
+    print(f"scaling: cost per active agent-step varies by a factor of {latest['scaling_ratio']}")
+    print(f"wrote {RESULTS / 'latest.json'} and {RESULTS / 'scaling.png'}")
 
 
 if __name__ == "__main__":

@@ -50,8 +50,10 @@ def update_peer_signals(model: TalentModel) -> None:
         heard = news[links]
         share += heard != 0
         fared += heard
-    peer_share[:] = share / k
-    peer_fared[:] = (fared - share) / k
+    share /= k
+    peer_share[:] = share
+    peer_fared[:] = (fared - share * k) / k
+    model.max_peer_share = float(share.max()) if len(share) else 0.0
 
 
 def family_pull(
@@ -95,7 +97,7 @@ def _relax_belonging(model: TalentModel, years: float) -> None:
     keep_us = np.where(us, f32(np.exp(-rate_us * years)), f32(np.exp(-b.us_decay_rate * years)))
     bu[:] = target_us + (bu - target_us) * keep_us
     # belong_cn: towards eP / (d + eP) in the US (per worker), towards 1 in China.
-    pull = (b.peer_effect * model.peer_share).astype(f32)
+    pull = f32(b.peer_effect) * model.peer_share
     rate_cn = np.where(us, f32(b.china_decay_rate) + pull, f32(b.china_gain_rate))
     safe = np.where(rate_cn > 0, rate_cn, f32(1.0))
     target_cn = np.where(us, pull / safe, f32(1.0))

@@ -114,7 +114,7 @@ def china_offer_hazard_bound(model: TalentModel, weights: np.ndarray) -> float:
         * float(weights.sum(axis=1).max())
         * float(model.derived(_education_multiplier).max())
         * (1 + o.level_multiplier * TOP_LEVEL)
-        * (1 + o.peer_reach)
+        * (1 + o.peer_reach * model.max_peer_share)
         * (1 + model.macro.programme)
     )
 
