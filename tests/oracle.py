@@ -249,7 +249,8 @@ class OracleWorker(Worker):
         self.forced = False
         in_us = self.country_code == US
         # exit
-        if tab.t - self.birth >= p.exit.retirement_age or self.rand() < chance(
+        # retirement in the step in which the worker reaches the retirement age
+        if tab.t + tab.dt - self.birth > p.exit.retirement_age or self.rand() < chance(
             p.exit.attrition_rate, tab.dt
         ):
             self.active = False

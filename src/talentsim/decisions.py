@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from talentsim import schedule
 from talentsim.belonging import family_pull_of
 from talentsim.careers import (
     pay_factor_of,
@@ -283,6 +284,7 @@ def apply_return(
     model.ledger.add(people, slots)
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
+    schedule.schedule_us_offers(model, slots, model.t)  # now at the returnees' hazard
 
 
 def _count_returns(

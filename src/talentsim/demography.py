@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from talentsim import belonging, careers
+from talentsim import belonging, careers, schedule
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
 from talentsim.taxonomy import NO_SKILL, SEGMENTS, SV_TECH, US_SECTOR_OF_SEGMENT, Country, Visa
@@ -104,6 +104,8 @@ def create_workers(
     _link_peers(model, new, segment, gen)
     slots = np.arange(new.start, new.stop)
     belonging.schedule_family_events(model, slots, np.full(count, t))
+    schedule.schedule_exits(model, slots)
+    schedule.schedule_us_offers(model, slots, t)
     return new
 
 
@@ -221,15 +223,10 @@ def entry(model: TalentModel) -> None:
 
 
 def exit_pool(model: TalentModel) -> None:
-    """Workers retire at the retirement age or leave the pool at the attrition rate."""
-    people, p, dt = model.people, model.p, model.dt
-    active = people.view("active")
-    u = model.streams.slot_bits(Draw.EXIT, model.tick, people.n)
-    leave_prob = -np.expm1(-p.exit.attrition_rate * dt)
-    retire_born_before = model.t - p.exit.retirement_age
-    leaving = np.flatnonzero(
-        active & ((people.view("birth") <= retire_born_before) | u.below(leave_prob))
-    )
+    """Workers whose scheduled exit (retirement, or leaving at the attrition rate) has come."""
+    people = model.people
+    schedule.refresh_schedules(model)
+    leaving = schedule.due(model, "exit_date", people.view("active"))
     model.ledger.remove(people, leaving)
     people.active[leaving] = False
     weight = people.weight[leaving]

@@ -134,6 +134,7 @@ class TalentModel(mesa.Model):
         self.peer_pools: list[np.ndarray] | None = None  # candidate peers by segment
         self.peer_pools_year: int | None = None
         self.family_key: tuple[float, float] | None = None  # family hazard in the schedule
+        self.schedule_keys: dict[str, tuple[float, ...]] = {}  # hazards the dates were drawn at
         self.peer_share = np.zeros(0, np.float32)  # share of a worker's peers in China (yearly)
         self.peer_fared = np.zeros(0, np.float32)  # how those peers fared
         self.max_peer_share = 1.0  # the largest peer_share (bounds the offer hazard)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from talentsim import schedule
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw, box_muller
 from talentsim.taxonomy import (
@@ -126,7 +127,7 @@ def draw_offers(model: TalentModel) -> Offers:
     probability; only workers below the probability's upper bound are evaluated (exact
     thinning), so the hazard is computed for a few per cent of workers.
     """
-    people, p, dt, step = model.people, model.p, model.dt, model.tick
+    people, dt, step = model.people, model.dt, model.tick
     weights = sector_weights(model.derived(offer_fit), model.macro.cn_demand)
     forced = model.forced
 
@@ -137,8 +138,11 @@ def draw_offers(model: TalentModel) -> Offers:
     has_cn = forced.copy()
     has_cn[candidates[u_cn.at(candidates) < -np.expm1(-hazard * dt)]] = True
 
-    u_us = model.streams.slot_bits(Draw.US_OFFER, step, people.n)
-    has_us = model.in_us & ~forced & u_us.below(-np.expm1(-p.offers.us_rate * dt))
+    arrived = schedule.due(model, "us_offer_date", model.in_us)
+    schedule.schedule_us_offers(model, arrived, people.us_offer_date[arrived])
+    has_us = np.zeros(people.n, dtype=bool)
+    has_us[arrived] = True
+    has_us &= ~forced
     idx = np.flatnonzero(has_cn | has_us)
 
     offers = Offers.empty(idx, forced[idx], has_cn[idx])

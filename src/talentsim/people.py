@@ -40,6 +40,8 @@ FIELDS: dict[str, np.dtype] = {
     "parent_birth": np.dtype(np.float64),  # decimal year of birth of the parents
     "family_event_time": np.dtype(np.float64),  # date of the latest family event (-inf: none)
     "family_next_event": np.dtype(np.float64),  # date the next family event is due
+    "exit_date": np.dtype(np.float64),  # date the worker leaves the pool (scheduled)
+    "us_offer_date": np.dtype(np.float64),  # date of the next US offer (scheduled)
     "belong_us": np.dtype(np.float32),  # belonging to the US, [0, 1]
     "belong_cn": np.dtype(np.float32),  # belonging to China, [0, 1]
     "returns": np.dtype(np.int16),  # times returned to China

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from talentsim import schedule
 from talentsim.careers import refresh_pay_factor
 from talentsim.decisions import china_extras, gumbel, job_terms, job_value, us_extras
 from talentsim.streams import Draw
@@ -37,10 +38,10 @@ def permanent_status(model: TalentModel, slots: np.ndarray) -> np.ndarray:
 
 def remigrate(model: TalentModel) -> None:
     """Returnees with a US offer decide whether to move back to the US."""
-    people, p, dt, step = model.people, model.p, model.dt, model.tick
+    people, p, step = model.people, model.p, model.tick
     # Workers in China since before this step's decisions (not those who just returned).
-    u = model.streams.slot_bits(Draw.REMIGRATION, step, people.n)
-    idx = np.flatnonzero(model.in_cn & u.below(-np.expm1(-p.remigration.us_offer_rate * dt)))
+    idx = schedule.due(model, "us_offer_date", model.in_cn)
+    schedule.schedule_us_offers(model, idx, people.us_offer_date[idx])
     if len(idx) == 0:
         return
 
@@ -105,4 +106,5 @@ def remigrate(model: TalentModel) -> None:
     people.us_pay_mult[movers] = us_mult[go]
     refresh_pay_factor(model, movers)
     model.ledger.add(people, movers)
+    schedule.schedule_us_offers(model, movers, model.t)  # now at the US hazard
     model.flows["remigrants"] += float(people.weight[movers].sum())
