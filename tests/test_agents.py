@@ -74,3 +74,18 @@ def test_creating_worker_agents_does_not_change_results() -> None:
     a = plain.datacollector.get_model_vars_dataframe()
     b = viewed.datacollector.get_model_vars_dataframe()
     assert a.equals(b)
+
+
+def test_writes_through_agents_keep_the_totals_right() -> None:
+    """Writing a Worker's attributes marks the running totals stale; they are recounted."""
+    model = TalentModel(small_scenario(None, ["population.size=300"]), audit=True)
+    while not model.recording:
+        model.step()
+    in_us = np.flatnonzero(model.people.view("active") & (model.people.view("country") == 0))
+    worker = model.worker(in_us[0])
+    worker.level = 3
+    worker.country_code = int(Country.CHINA)
+    worker.return_time = model.t
+    model.people.return_pay_ppp[worker.slot] = 30_000.0
+    for _ in range(6):
+        model.step()  # audit mode: raises if the totals and a full count disagree

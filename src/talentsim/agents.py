@@ -52,6 +52,8 @@ class ArrayAttribute:
 
     def __set__(self, agent: Any, value: Any) -> None:
         self._array(agent)[agent.slot] = value
+        if self.store == "people":  # the running totals no longer hold: recount when recording
+            agent.model.ledger_stale = True
 
 
 class Worker(mesa.Agent):

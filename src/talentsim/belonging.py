@@ -104,19 +104,23 @@ def _relax_belonging(model: TalentModel, years: float) -> None:
     bc[:] = target_cn + (bc - target_cn) * np.exp(-rate_cn * f32(years))
 
 
-def schedule_family_events(model: TalentModel, slots: np.ndarray, after: np.ndarray) -> None:
+def schedule_family_events(
+    model: TalentModel, slots: np.ndarray, after: np.ndarray, start: bool = False
+) -> None:
     """Draw the date of each worker's next family event after the dates `after`.
 
     Events arrive at the hazard h(a) = r exp((a - 70) / s) in the parents' age a, so the
     cumulative hazard is H(a) = r s exp((a - 70) / s); the next event comes when H has grown
     by an exponential draw E: a' = 70 + s log(exp((a - 70) / s) + E / (r s)). Scheduling the
     next event, rather than testing every worker every step, makes this cost nothing
-    between events.
+    between events. `start` marks a new schedule (a new worker, new hazards), drawn from
+    its own stream (see :func:`talentsim.schedule.schedule_us_offers`).
     """
     people, f = model.people, model.p.family
     if len(slots) == 0:
         return
-    u = model.streams.slot_uniform(Draw.FAMILY, model.tick, slots, 1)[:, 0]
+    draw = Draw.FAMILY_START if start else Draw.FAMILY
+    u = model.streams.slot_uniform(draw, model.tick, slots, 1)[:, 0]
     growth = -np.log(u)
     age = after - people.parent_birth[slots]
     if f.event_rate_at_70 <= 0:
@@ -136,7 +140,7 @@ def _family_events(model: TalentModel) -> None:
     if key != model.family_key:
         if model.family_key is not None:  # the hazard changed: the process restarts now
             active = np.flatnonzero(model.active)
-            schedule_family_events(model, active, np.full(len(active), t))
+            schedule_family_events(model, active, np.full(len(active), t), start=True)
         model.family_key = key
     due = np.flatnonzero(model.active & (people.view("family_next_event") < t + model.dt))
     people.family_event_time[due] = t

@@ -284,7 +284,7 @@ def apply_return(
     model.ledger.add(people, slots)
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
-    schedule.schedule_us_offers(model, slots, model.t)  # now at the returnees' hazard
+    schedule.schedule_us_offers(model, slots, model.t, start=True)  # at the returnees' hazard
 
 
 def _count_returns(

@@ -103,9 +103,9 @@ def create_workers(
     model.ledger.add(people, new)
     _link_peers(model, new, segment, gen)
     slots = np.arange(new.start, new.stop)
-    belonging.schedule_family_events(model, slots, np.full(count, t))
+    belonging.schedule_family_events(model, slots, np.full(count, t), start=True)
     schedule.schedule_exits(model, slots)
-    schedule.schedule_us_offers(model, slots, t)
+    schedule.schedule_us_offers(model, slots, t, start=True)
     return new
 
 

@@ -71,9 +71,12 @@ class Ledger:
         """
         weight = people.weight[slots]
         code = people.country[slots].astype(np.intp) * len(LEVELS) + people.level[slots]
-        moved = np.bincount(code, weights=weight, minlength=LEVEL_BINS)
-        self.levels -= moved
-        self.levels[1:] += moved[:-1]  # one level up, in the same country (no top-level moves)
+        moved = np.bincount(code, weights=weight, minlength=LEVEL_BINS).reshape(2, -1)
+        self.levels -= moved.ravel()
+        up = np.zeros_like(moved)
+        up[:, 1:] = moved[:, :-1]  # one level up, in the same country
+        up[:, -1] += moved[:, -1]  # (nobody is promoted from the top; kept for safety)
+        self.levels += up.ravel()
         self.pay += np.bincount(
             people.wage_group[slots],
             weights=weight * people.pay_factor[slots] * (raise_factor - 1.0),

@@ -130,6 +130,7 @@ class TalentModel(mesa.Model):
         self._derived_for: Scenario | None = None
         self.audit = audit
         self.ledger = Ledger()
+        self.ledger_stale = False  # set when a Worker attribute is written directly
         self.pay_key: tuple[float, ...] | None = None  # premia the pay factors were built with
         self.peer_pools: list[np.ndarray] | None = None  # candidate peers by segment
         self.peer_pools_year: int | None = None
@@ -207,6 +208,9 @@ class TalentModel(mesa.Model):
             people = self.people
             in_us = people.view("active") & (people.view("country") == Country.US)
             self.initial_in_us = float(np.dot(people.view("weight"), in_us))
+        if self.ledger_stale:  # a Worker attribute was written between steps
+            self.ledger.rebuild(self.people)
+            self.ledger_stale = False
         self._reset_step_state()
         self.agent_steps += self.ledger.agents
         for name, stage in self.stages:
@@ -261,6 +265,9 @@ class TalentModel(mesa.Model):
         decisions.decide(self, self.offers)
 
     def _observe(self) -> None:
+        if self.ledger_stale:
+            self.ledger.rebuild(self.people)
+            self.ledger_stale = False
         self.last_record = observe.record(self)
         self.datacollector.collect(self)
         if survey.is_survey_step(self):

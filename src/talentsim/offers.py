@@ -101,7 +101,7 @@ def china_offer_hazard(model: TalentModel, slots: np.ndarray, weights: np.ndarra
     profile = model.derived(_education_multiplier)[people.education[slots]] * (
         1 + o.level_multiplier * people.level[slots]
     )
-    reach = 1 + o.peer_reach * model.peer_share[slots]
+    reach = 1 + o.peer_reach * model.peer_share[slots].astype(np.float64)
     programme = 1 + model.macro.programme * programme_eligible(people, slots)
     sector_total = o.china_rate * weights.sum(axis=1)
     return sector_total[people.segment[slots]] * profile * reach * programme

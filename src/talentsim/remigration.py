@@ -106,5 +106,5 @@ def remigrate(model: TalentModel) -> None:
     people.us_pay_mult[movers] = us_mult[go]
     refresh_pay_factor(model, movers)
     model.ledger.add(people, movers)
-    schedule.schedule_us_offers(model, movers, model.t)  # now at the US hazard
+    schedule.schedule_us_offers(model, movers, model.t, start=True)  # now at the US hazard
     model.flows["remigrants"] += float(people.weight[movers].sum())

@@ -56,10 +56,18 @@ def us_offer_rate(model: TalentModel, slots: np.ndarray) -> np.ndarray:
     return np.where(in_us, p.offers.us_rate, p.remigration.us_offer_rate)
 
 
-def schedule_us_offers(model: TalentModel, slots: np.ndarray, after: np.ndarray | float) -> None:
-    """Date of each worker's next US offer after `after`, at their country's hazard."""
+def schedule_us_offers(
+    model: TalentModel, slots: np.ndarray, after: np.ndarray | float, start: bool = False
+) -> None:
+    """Date of each worker's next US offer after `after`, at their country's hazard.
+
+    `start` marks a new schedule (a new worker, a move, new hazards) rather than the next
+    offer after one that has just come: the two draw from different streams, so that a
+    worker scheduled both ways in one step gets two independent waits.
+    """
     rate = us_offer_rate(model, slots)
-    model.people.us_offer_date[slots] = exponential_after(model, Draw.US_OFFER, slots, rate, after)
+    draw = Draw.US_OFFER_START if start else Draw.US_OFFER
+    model.people.us_offer_date[slots] = exponential_after(model, draw, slots, rate, after)
 
 
 def refresh_schedules(model: TalentModel) -> None:
@@ -70,7 +78,7 @@ def refresh_schedules(model: TalentModel) -> None:
     if hazard_changed(model, "exits", exits):
         schedule_exits(model, np.flatnonzero(model.people.view("active")))
     if hazard_changed(model, "us_offers", offers):
-        schedule_us_offers(model, np.flatnonzero(model.people.view("active")), model.t)
+        schedule_us_offers(model, np.flatnonzero(model.people.view("active")), model.t, True)
 
 
 def due(model: TalentModel, field: str, among: np.ndarray) -> np.ndarray:

@@ -65,9 +65,10 @@ class SlotBits:
         """For every slot, whether its draw falls below a common probability."""
         if probability <= 0.0:
             return np.zeros(len(self.bits), dtype=bool)
-        if probability >= 1.0:
+        threshold = np.ceil(probability * 2.0**32)
+        if threshold >= 2.0**32:
             return np.ones(len(self.bits), dtype=bool)
-        return self.bits < np.uint32(np.ceil(probability * 2.0**32))
+        return self.bits < np.uint32(threshold)
 
     def at(self, slots: np.ndarray) -> np.ndarray:
         """The draws of some slots as floats in [0, 1)."""
@@ -87,13 +88,14 @@ class Draw(IntEnum):
     OFFER_TERMS = 8
     US_OFFER = 11
     DECISION = 12
-    REMIGRATION = 13
     SURVEY = 14
     FIRMS = 16
     REMIGRATION_TERMS = 17
     REMIGRATION_CHOICE = 18
     REMIGRATION_PAY = 19
     US_OFFER_TERMS = 20
+    US_OFFER_START = 22  # first date of a new schedule (creation, a move, new hazards)
+    FAMILY_START = 23
 
 
 def run_seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
@@ -141,7 +143,11 @@ class Streams:
             "uinteger": 0,
         }
         raw = self._bits.random_raw((n + 1) // 2)
-        return SlotBits(raw.view(np.uint32)[:n])
+        # Low half to even slots, high half to odd ones, whatever the machine's byte order.
+        halves = np.empty((len(raw), 2), dtype=np.uint32)
+        halves[:, 0] = raw & np.uint64(0xFFFFFFFF)
+        halves[:, 1] = raw >> np.uint64(32)
+        return SlotBits(halves.reshape(-1)[:n])
 
     def uniform(self, draw: Draw, step: int, n: int, columns: int = 1) -> np.ndarray:
         """Uniform draws in [0, 1), one row per slot 0..n-1 (prefix-stable in n)."""
