@@ -498,27 +498,27 @@ class OracleModel(TalentModel):
         self.tables = Tables(self)
 
     def _peers(self) -> None:
-        """Yearly: what each worker hears from peers (a plain loop over workers and links)."""
+        """Yearly: what each worker hears from the other members of their circle."""
         if self.step_index % self.config.time.steps_per_year != 0:
             return
         p = self.people
+        circles: dict[int, list[OracleWorker]] = {}
         for agent in self.roster:
             s = agent.slot
-            if p.active[s] and p.country[s] == CHINA:
-                p.fared[s] = math.log(
-                    agent.pay(CHINA, int(p.employer[s]), int(p.level[s]), float(p.pay_mult[s]))
-                    / p.return_pay_ppp[s]
-                )
-        links = p.peers.shape[0]
-        for agent in self.roster:
-            s = agent.slot
-            returned, fared = 0, 0.0
-            for peer in p.peers[:, s]:
-                if peer >= 0 and p.active[peer] and p.country[peer] == CHINA:
-                    returned += 1
-                    fared += float(p.fared[peer])
-            self.peer_share[s] = returned / links if links else 0.0
-            self.peer_fared[s] = fared / links if links else 0.0
+            if not p.active[s]:
+                continue
+            circles.setdefault(int(p.circle[s]), []).append(agent)
+            if p.country[s] == CHINA:
+                pay = agent.pay(CHINA, int(p.employer[s]), int(p.level[s]), float(p.pay_mult[s]))
+                p.fared[s] = math.log(pay / p.return_pay_ppp[s])
+        for members in circles.values():
+            for agent in members:
+                others = [m.slot for m in members if m is not agent]
+                returned = [o for o in others if p.country[o] == CHINA]
+                count = max(len(others), 1)
+                self.peer_share[agent.slot] = len(returned) / count
+                self.peer_fared[agent.slot] = sum(float(p.fared[o]) for o in returned) / count
+        self.max_peer_share = 1.0
 
     def _observe_all(self) -> None:
         if self.recording:

@@ -164,8 +164,10 @@ class Worker(mesa.Agent):
 
     @property
     def peers(self) -> list[int]:
-        """Slots of the worker's peers."""
-        return [int(p) for p in self.model.people.peers[:, self.slot] if p >= 0]
+        """Slots of the worker's peers: the other active members of their circle."""
+        p = self.model.people
+        members = np.flatnonzero(p.view("active") & (p.view("circle") == p.circle[self.slot]))
+        return [int(m) for m in members if m != self.slot]
 
     def __repr__(self) -> str:
         return f"Worker(slot={self.slot}, {self.segment}, {self.country}, level {self.level})"

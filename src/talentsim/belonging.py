@@ -24,36 +24,31 @@ if TYPE_CHECKING:
 
 
 def update_peer_signals(model: TalentModel) -> None:
-    """What each worker hears from peers: the share now in China and how they fared.
+    """What each worker hears from their circle: the share now in China and how they fared.
 
-    `fared` is the log growth of a returnee's PPP pay since return; `peer_fared` sums it
-    over a worker's returned peers, divided by the number of links.
+    `fared` is the log growth of a returnee's PPP pay since return. For each worker, over
+    the other active members of their circle: `peer_share` is the share in China and
+    `peer_fared` the sum of their `fared` divided by the number of others (0 without any).
     """
     people = model.people
-    peer_share, peer_fared = model.peer_share, model.peer_fared
-    k = people.peers.shape[0]
-    peer_share[:] = 0.0
-    peer_fared[:] = 0.0
     in_cn = np.flatnonzero(model.in_cn)
     salary, _ = salaries(model, in_cn)
     pay = ppp_pay(model, people.country[in_cn], salary, people.employer[in_cn])
     people.fared[in_cn] = np.log(pay / people.return_pay_ppp[in_cn])
-    if k == 0:
-        return
-    # One gather per link: 0 for peers not in China (and for slot -1, no
-    # peer), 1 + fared for peers in China.
-    news = np.zeros(people.n + 1, dtype=np.float32)
-    news[in_cn] = 1.0 + people.fared[in_cn]
-    share = np.zeros(people.n, dtype=np.float32)
-    fared = np.zeros(people.n, dtype=np.float32)
-    for links in people.peers[:, : people.n]:
-        heard = news[links]
-        share += heard != 0
-        fared += heard
-    share /= k
-    peer_share[:] = share
-    peer_fared[:] = (fared - share * k) / k
-    model.max_peer_share = float(share.max()) if len(share) else 0.0
+
+    circle = people.view("circle")
+    n = model.n_circles
+    active = model.active.astype(np.float32)
+    returned = model.in_cn.astype(np.float32)
+    fared = np.where(model.in_cn, people.view("fared"), np.float32(0.0))
+    members = np.bincount(circle, weights=active, minlength=n)
+    in_china = np.bincount(circle, weights=returned, minlength=n)
+    fared_sum = np.bincount(circle, weights=fared, minlength=n)
+    others = (members[circle] - active).astype(np.float32)
+    safe = np.maximum(others, 1.0)
+    model.peer_share[:] = (in_china[circle] - returned) / safe
+    model.peer_fared[:] = (fared_sum[circle] - fared) / safe
+    model.max_peer_share = float(model.peer_share.max()) if people.n else 0.0
 
 
 def family_pull(

@@ -101,7 +101,7 @@ def create_workers(
     people.level[new] = _initial_levels(p, ysg, u[:, _PROMO : _PROMO + 4])
     careers.refresh_pay_factor(model, np.arange(new.start, new.stop))
     model.ledger.add(people, new)
-    _link_peers(model, new, segment, gen)
+    _form_circles(model, new, segment)
     slots = np.arange(new.start, new.stop)
     belonging.schedule_family_events(model, slots, np.full(count, t), start=True)
     schedule.schedule_exits(model, slots)
@@ -159,31 +159,25 @@ def _initial_levels(p: Scenario, ysg: np.ndarray, u: np.ndarray) -> np.ndarray:
     return level
 
 
-def _link_peers(
-    model: TalentModel, new: slice, segment: np.ndarray, gen: np.random.Generator
-) -> None:
-    """Give each new worker peers drawn from the active workers of the same segment.
+def _form_circles(model: TalentModel, new: slice, segment: np.ndarray) -> None:
+    """Put new workers into peer circles of `population.peer_links` + 1 classmates.
 
-    The pools of candidates are refreshed once a year (and when the population is
-    created), so entrants link to workers active at the start of the year.
+    Within each segment the new workers, in slot order (for the starting pool, order of
+    graduation; for graduates, one cohort), are cut into consecutive circles; a last
+    circle of one joins the one before it. Each worker's peers are the other members.
     """
-    people = model.people
-    k = people.peers.shape[0]
-    if k == 0:
-        return
-    if model.peer_pools is None or model.peer_pools_year != model.year:
-        active = people.view("active")
-        seg_all = people.view("segment")
-        model.peer_pools = [np.flatnonzero(active & (seg_all == s)) for s in range(len(SEGMENTS))]
-        model.peer_pools_year = model.year
-    u = gen.random((k, len(segment)))
-    for s, pool in enumerate(model.peer_pools):
+    size = model.p.population.peer_links + 1
+    circle = np.empty(len(segment), dtype=np.intp)
+    for s in range(len(SEGMENTS)):
         rows = np.flatnonzero(segment == s)
-        if len(rows) == 0 or len(pool) == 0:
+        if len(rows) == 0:
             continue
-        picks = pool[(u[:, rows] * len(pool)).astype(np.int64)]
-        slots = rows + new.start
-        people.peers[:, slots] = np.where(picks == slots[None, :], -1, picks)  # no self-links
+        chunk = np.arange(len(rows)) // size
+        if len(rows) > 1 and len(rows) % size == 1:
+            chunk[-1] -= 1  # no circle of one
+        circle[rows] = model.n_circles + chunk
+        model.n_circles += int(chunk[-1]) + 1
+    model.people.circle[new] = circle
 
 
 def initialise(model: TalentModel) -> None:
@@ -193,7 +187,8 @@ def initialise(model: TalentModel) -> None:
     count = p.population.size
     ysg = -np.log1p(-gen.random(count)) * p.population.years_since_graduation_mean
     max_ysg = p.exit.retirement_age - GRADUATION_AGE.max() - 0.5
-    create_workers(model, count, gen, np.minimum(ysg, max_ysg))
+    # Oldest cohort first, so that circles of consecutive workers are classmates.
+    create_workers(model, count, gen, np.sort(np.minimum(ysg, max_ysg))[::-1])
 
 
 def is_graduation_step(model: TalentModel) -> bool:

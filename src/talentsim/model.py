@@ -124,7 +124,6 @@ class TalentModel(mesa.Model):
         self._workers: dict[int, Worker] = {}
 
         self.people = People(self._expected_slots())
-        self.people.set_peer_count(scenario.population.peer_links)
         self.entry_carry = 0.0
         self._derived: dict[Callable, object] = {}
         self._derived_for: Scenario | None = None
@@ -132,8 +131,7 @@ class TalentModel(mesa.Model):
         self.ledger = Ledger()
         self.ledger_stale = False  # set when a Worker attribute is written directly
         self.pay_key: tuple[float, ...] | None = None  # premia the pay factors were built with
-        self.peer_pools: list[np.ndarray] | None = None  # candidate peers by segment
-        self.peer_pools_year: int | None = None
+        self.n_circles = 0  # peer circles formed so far
         self.family_key: tuple[float, float] | None = None  # family hazard in the schedule
         self.schedule_keys: dict[str, tuple[float, ...]] = {}  # hazards the dates were drawn at
         self.peer_share = np.zeros(0, np.float32)  # share of a worker's peers in China (yearly)

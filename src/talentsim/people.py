@@ -51,6 +51,7 @@ FIELDS: dict[str, np.dtype] = {
     "founder": np.dtype(bool),  # founded a firm on return
     "return_pay_ppp": np.dtype(np.float64),  # PPP pay of the job taken on the latest return
     "fared": np.dtype(np.float32),  # log growth of PPP pay since the latest return
+    "circle": np.dtype(np.intp),  # peer circle (classmates: same segment and cohort)
 }
 
 #: Initial value of fields whose zero is not the natural "unset".
@@ -71,7 +72,6 @@ class People:
         self.capacity = max(int(capacity), 16)
         for name, dtype in FIELDS.items():
             setattr(self, name, self._new(name, dtype, self.capacity))
-        self.peers = np.full((0, self.capacity), -1, dtype=np.int32)  # (links, slots)
 
     @staticmethod
     def _new(name: str, dtype: np.dtype, size: int) -> np.ndarray:
@@ -79,10 +79,6 @@ class People:
         if name in FILL:
             array.fill(FILL[name])
         return array
-
-    def set_peer_count(self, k: int) -> None:
-        """Allocate k peer links per slot (-1 = no peer), stored link-major."""
-        self.peers = np.full((k, self.capacity), -1, dtype=np.int32)
 
     def add(self, count: int) -> slice:
         """Reserve `count` new slots at the end, growing the arrays if needed.
@@ -103,9 +99,6 @@ class People:
             array = self._new(name, dtype, capacity)
             array[: self.capacity] = old
             setattr(self, name, array)
-        peers = np.full((self.peers.shape[0], capacity), -1, dtype=np.int32)
-        peers[:, : self.capacity] = self.peers
-        self.peers = peers
         self.capacity = capacity
 
     def view(self, name: str) -> np.ndarray:
@@ -114,4 +107,4 @@ class People:
 
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        return sum(getattr(self, name).nbytes for name in FIELDS) + self.peers.nbytes
+        return sum(getattr(self, name).nbytes for name in FIELDS)

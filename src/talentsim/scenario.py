@@ -208,8 +208,9 @@ class PopulationConfig(Section):
     )
     peer_links: int = param(
         8,
-        "Peers each worker follows (same segment, drawn at random).",
-        unit="links",
+        "Peers of each worker: the other members of a circle of peer_links + 1 classmates "
+        "(same segment and graduation cohort).",
+        unit="peers",
         source=STRUCTURAL,
         ge=0,
         le=64,
