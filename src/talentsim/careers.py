@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from talentsim import schedule
 from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
@@ -161,31 +162,53 @@ def check_pay_parameters(model: TalentModel) -> None:
         model.pay_key = key
 
 
-def promote(model: TalentModel) -> None:
-    """Each active worker may step up the ladder.
-
-    Exact thinning: a worker is promoted when their uniform draw falls below their
-    promotion probability, which never exceeds the largest one; only workers below that
-    bound are looked at.
-    """
-    people, p, dt = model.people, model.p, model.dt
-    check_pay_parameters(model)
+def promotion_hazard(model: TalentModel, slots: np.ndarray) -> np.ndarray:
+    """Annual hazard of each worker's next promotion, by country and level."""
     us_h, cn_h = model.derived(next_step_hazards)
-    table = -np.expm1(-np.concatenate([us_h, cn_h]) * dt)  # by (country, level)
-    u = model.streams.slot_bits(Draw.PROMOTION, model.tick, people.n)
-    candidates = np.flatnonzero(model.active & u.below(table.max()))
-    level = people.level[candidates]
-    in_cn = people.country[candidates] == Country.CHINA
-    chosen = u.at(candidates) < table[in_cn * len(us_h) + level]
-    promoted = candidates[chosen]
+    table = np.concatenate([us_h, cn_h])
+    people = model.people
+    in_cn = people.country[slots] == Country.CHINA
+    return table[in_cn * len(us_h) + people.level[slots]]
+
+
+def schedule_promotions(
+    model: TalentModel, slots: np.ndarray, after: np.ndarray | float, start: bool = False
+) -> None:
+    """Date of each worker's next promotion (see :mod:`talentsim.schedule`)."""
+    draw = Draw.PROMOTION_START if start else Draw.PROMOTION
+    hazard = promotion_hazard(model, slots)
+    model.people.promotion_date[slots] = schedule.exponential_after(
+        model, draw, slots, hazard, after
+    )
+
+
+def promote(model: TalentModel) -> None:
+    """Workers whose scheduled promotion has come step up the ladder.
+
+    Promotion dates are exponential waiting times at the hazard of the worker's level and
+    country (with the bamboo ceiling in US firms); they are drawn again after a
+    promotion, after a move between countries, and for everyone when the timeline changes
+    the hazards.
+    """
+    people, p = model.people, model.p
+    check_pay_parameters(model)
+    if schedule.hazard_changed(
+        model, "promotions", tuple(np.concatenate(model.derived(next_step_hazards)))
+    ):
+        active = np.flatnonzero(model.active)
+        schedule_promotions(model, active, model.t, start=True)
+    promoted = schedule.due(model, "promotion_date", model.active)
+    level = people.level[promoted]
+    in_us = people.country[promoted] == Country.US
 
     # The bamboo ceiling, observed: promotions to manager among workers in US firms.
     eligible = model.ledger.levels[Country.US * len(LEVELS) + MANAGER - 1]
     model.flows["mgmt_eligible_us"] += float(eligible)
-    to_manager = chosen & ~in_cn & (level == MANAGER - 1)
-    model.flows["mgmt_promoted_us"] += float(people.weight[candidates[to_manager]].sum())
+    to_manager = in_us & (level == MANAGER - 1)
+    model.flows["mgmt_promoted_us"] += float(people.weight[promoted[to_manager]].sum())
 
     raise_factor = 1 + p.careers.level_pay_premium
     model.ledger.promote(people, promoted, raise_factor)
     people.level[promoted] += 1
     people.pay_factor[promoted] *= raise_factor
+    schedule_promotions(model, promoted, people.promotion_date[promoted])

@@ -21,6 +21,7 @@ from talentsim.careers import (
     ppp_pay,
     refresh_pay_factor,
     salary_of,
+    schedule_promotions,
     wage_group_of,
 )
 from talentsim.macro import CHINA_WAGE_GROUP
@@ -285,6 +286,7 @@ def apply_return(
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
     schedule.schedule_us_offers(model, slots, model.t, start=True)  # at the returnees' hazard
+    schedule_promotions(model, slots, model.t, start=True)  # a new firm, country and level
 
 
 def _count_returns(

@@ -106,6 +106,7 @@ def create_workers(
     belonging.schedule_family_events(model, slots, np.full(count, t), start=True)
     schedule.schedule_exits(model, slots)
     schedule.schedule_us_offers(model, slots, t, start=True)
+    careers.schedule_promotions(model, slots, t, start=True)
     return new
 
 

@@ -42,6 +42,7 @@ FIELDS: dict[str, np.dtype] = {
     "family_next_event": np.dtype(np.float64),  # date the next family event is due
     "exit_date": np.dtype(np.float64),  # date the worker leaves the pool (scheduled)
     "us_offer_date": np.dtype(np.float64),  # date of the next US offer (scheduled)
+    "promotion_date": np.dtype(np.float64),  # date of the next promotion (scheduled)
     "belong_us": np.dtype(np.float32),  # belonging to the US, [0, 1]
     "belong_cn": np.dtype(np.float32),  # belonging to China, [0, 1]
     "returns": np.dtype(np.int16),  # times returned to China

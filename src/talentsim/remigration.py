@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from talentsim import schedule
-from talentsim.careers import refresh_pay_factor
+from talentsim.careers import refresh_pay_factor, schedule_promotions
 from talentsim.decisions import china_extras, gumbel, job_terms, job_value, us_extras
 from talentsim.streams import Draw
 from talentsim.taxonomy import US_SECTOR_OF_SEGMENT, Country, Visa
@@ -107,4 +107,5 @@ def remigrate(model: TalentModel) -> None:
     refresh_pay_factor(model, movers)
     model.ledger.add(people, movers)
     schedule.schedule_us_offers(model, movers, model.t, start=True)  # now at the US hazard
+    schedule_promotions(model, movers, model.t, start=True)
     model.flows["remigrants"] += float(people.weight[movers].sum())

@@ -96,6 +96,7 @@ class Draw(IntEnum):
     US_OFFER_TERMS = 20
     US_OFFER_START = 22  # first date of a new schedule (creation, a move, new hazards)
     FAMILY_START = 23
+    PROMOTION_START = 24
 
 
 def run_seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
