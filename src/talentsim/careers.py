@@ -172,10 +172,16 @@ def promotion_hazard(model: TalentModel, slots: np.ndarray) -> np.ndarray:
 
 
 def schedule_promotions(
-    model: TalentModel, slots: np.ndarray, after: np.ndarray | float, start: bool = False
+    model: TalentModel,
+    slots: np.ndarray,
+    after: np.ndarray | float,
+    draw: Draw = Draw.PROMOTION,
 ) -> None:
-    """Date of each worker's next promotion (see :mod:`talentsim.schedule`)."""
-    draw = Draw.PROMOTION_START if start else Draw.PROMOTION
+    """Date of each worker's next promotion.
+
+    `draw` names the occasion (next, start, move), as in
+    :func:`talentsim.schedule.schedule_us_offers`.
+    """
     hazard = promotion_hazard(model, slots)
     model.people.promotion_date[slots] = schedule.exponential_after(
         model, draw, slots, hazard, after
@@ -196,7 +202,7 @@ def promote(model: TalentModel) -> None:
         model, "promotions", tuple(np.concatenate(model.derived(next_step_hazards)))
     ):
         active = np.flatnonzero(model.active)
-        schedule_promotions(model, active, model.t, start=True)
+        schedule_promotions(model, active, model.t, Draw.PROMOTION_START)
     promoted = schedule.due(model, "promotion_date", model.active)
     level = people.level[promoted]
     in_us = people.country[promoted] == Country.US

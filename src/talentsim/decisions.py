@@ -285,8 +285,9 @@ def apply_return(
     model.ledger.add(people, slots)
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
-    schedule.schedule_us_offers(model, slots, model.t, start=True)  # at the returnees' hazard
-    schedule_promotions(model, slots, model.t, start=True)  # a new firm, country and level
+    # New hazards in China: the returnees' US offers, the Chinese firm's promotions.
+    schedule.schedule_us_offers(model, slots, model.t, Draw.US_OFFER_MOVE)
+    schedule_promotions(model, slots, model.t, Draw.PROMOTION_MOVE)
 
 
 def _count_returns(

@@ -105,8 +105,8 @@ def create_workers(
     slots = np.arange(new.start, new.stop)
     belonging.schedule_family_events(model, slots, np.full(count, t), start=True)
     schedule.schedule_exits(model, slots)
-    schedule.schedule_us_offers(model, slots, t, start=True)
-    careers.schedule_promotions(model, slots, t, start=True)
+    schedule.schedule_us_offers(model, slots, t, Draw.US_OFFER_START)
+    careers.schedule_promotions(model, slots, t, Draw.PROMOTION_START)
     return new
 
 

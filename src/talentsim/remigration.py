@@ -106,6 +106,6 @@ def remigrate(model: TalentModel) -> None:
     people.us_pay_mult[movers] = us_mult[go]
     refresh_pay_factor(model, movers)
     model.ledger.add(people, movers)
-    schedule.schedule_us_offers(model, movers, model.t, start=True)  # now at the US hazard
-    schedule_promotions(model, movers, model.t, start=True)
+    schedule.schedule_us_offers(model, movers, model.t, Draw.US_OFFER_MOVE)  # US hazards now
+    schedule_promotions(model, movers, model.t, Draw.PROMOTION_MOVE)
     model.flows["remigrants"] += float(people.weight[movers].sum())

@@ -208,8 +208,8 @@ class PopulationConfig(Section):
     )
     peer_links: int = param(
         8,
-        "Peers of each worker: the other members of a circle of peer_links + 1 classmates "
-        "(same segment and graduation cohort).",
+        "Peers of each worker: the other members of a circle of peer_links + 1 workers of "
+        "the same segment who graduated about the same time (the same year for graduates).",
         unit="peers",
         source=STRUCTURAL,
         ge=0,

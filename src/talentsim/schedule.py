@@ -57,16 +57,16 @@ def us_offer_rate(model: TalentModel, slots: np.ndarray) -> np.ndarray:
 
 
 def schedule_us_offers(
-    model: TalentModel, slots: np.ndarray, after: np.ndarray | float, start: bool = False
+    model: TalentModel, slots: np.ndarray, after: np.ndarray | float, draw: Draw = Draw.US_OFFER
 ) -> None:
     """Date of each worker's next US offer after `after`, at their country's hazard.
 
-    `start` marks a new schedule (a new worker, a move, new hazards) rather than the next
-    offer after one that has just come: the two draw from different streams, so that a
-    worker scheduled both ways in one step gets two independent waits.
+    `draw` names the occasion: Draw.US_OFFER for the next offer after one that has just
+    come, Draw.US_OFFER_START for a new worker or new hazards, Draw.US_OFFER_MOVE after a
+    move between countries. Each occasion has its own stream, so that a worker scheduled
+    on two occasions in one step gets independent waits.
     """
     rate = us_offer_rate(model, slots)
-    draw = Draw.US_OFFER_START if start else Draw.US_OFFER
     model.people.us_offer_date[slots] = exponential_after(model, draw, slots, rate, after)
 
 
@@ -78,7 +78,8 @@ def refresh_schedules(model: TalentModel) -> None:
     if hazard_changed(model, "exits", exits):
         schedule_exits(model, np.flatnonzero(model.people.view("active")))
     if hazard_changed(model, "us_offers", offers):
-        schedule_us_offers(model, np.flatnonzero(model.people.view("active")), model.t, True)
+        active = np.flatnonzero(model.people.view("active"))
+        schedule_us_offers(model, active, model.t, Draw.US_OFFER_START)
 
 
 def due(model: TalentModel, field: str, among: np.ndarray) -> np.ndarray:

@@ -97,6 +97,8 @@ class Draw(IntEnum):
     US_OFFER_START = 22  # first date of a new schedule (creation, a move, new hazards)
     FAMILY_START = 23
     PROMOTION_START = 24
+    US_OFFER_MOVE = 25  # schedules re-drawn when a worker changes country
+    PROMOTION_MOVE = 26
 
 
 def run_seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:
