@@ -6,8 +6,10 @@ prints one paragraph to stderr and exits with status 2, before anything is writt
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import time
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from talentsim import __version__
+from talentsim.designs import DesignError
+from talentsim.executors import DaskCluster, Executor, InProcess, LocalPool
 from talentsim.loader import (
     LoadedScenario,
     ScenarioError,
@@ -32,7 +36,8 @@ from talentsim.results import (
 )
 from talentsim.runner import run_scenario, steps_per_replicate
 from talentsim.scenario import Scenario
-from talentsim.summary import print_summary
+from talentsim.summary import print_summary, print_sweep_summary
+from talentsim.sweep_store import SweepMismatchError
 
 
 class InputError(click.ClickException):
@@ -182,3 +187,147 @@ def scenarios() -> None:
         text = " ".join(comment)
         question = text[: text.index("?") + 1] if "?" in text else text
         click.echo(f"{name:28s} {question}")
+
+
+@main.command()
+@click.argument("scenario")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes (default: all cores; 1 runs in this process).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster.")
+@click.option(
+    "--dask-local",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Start a local Dask cluster of N worker processes.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: results/sweeps/<scenario>-<hash>).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Times a failed run is tried again.",
+)
+@click.option("--dry-run", is_flag=True, help="List the runs and exit.")
+@click.option("--force", is_flag=True, help="Run again the runs already stored.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario key (repeatable).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar or summary.")
+def sweep(
+    scenario: str,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    out: Path | None,
+    retries: int,
+    dry_run: bool,
+    force: bool,
+    overrides: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Run the sweep of SCENARIO (its `sweep:` block): every point, every replicate.
+
+    Results are stored run by run; running the same command again skips what is stored.
+    Exits with 1 if a run still fails after its retries, 2 on bad input.
+    """
+    from talentsim import sweep as sweeps
+
+    if scheduler and dask_local:
+        raise InputError("give either --scheduler or --dask-local, not both")
+    if workers is not None and (scheduler or dask_local):
+        raise InputError("--workers is for local processes; with Dask, size the cluster")
+    loaded = _load(scenario, list(overrides))
+    config = loaded.scenario
+    if config.sweep is None:
+        raise InputError(
+            f"{scenario} has no `sweep:` block; add one (see README, 'Sweeps') or use "
+            "`talentsim run`"
+        )
+    folder = out or Path("results/sweeps") / f"{config.name}-{loaded.hash[:12]}"
+    try:
+        plan = sweeps.plan_sweep(loaded, folder)
+    except DesignError as err:
+        problem = ScenarioError([(loaded.origin(err.key), err.key, err.message)])
+        raise InputError(problem.format()) from None
+    if dry_run:
+        _print_runs(plan)
+        return
+    executor = _executor(workers, scheduler, dask_local)
+    console = Console(stderr=True, quiet=quiet)
+    try:
+        with _sweep_progress(console, plan) as advance:
+            report = sweeps.run_sweep(plan, executor, retries, force, on_result=advance)
+    except SweepMismatchError as err:
+        raise InputError(str(err)) from None
+    finally:
+        executor.close()
+    if not quiet:
+        print_sweep_summary(plan, report, Console())
+    click.echo(f"Results in {folder}")
+    if report.failed:
+        raise SystemExit(1)
+
+
+def _executor(workers: int | None, scheduler: str | None, dask_local: int | None) -> Executor:
+    """The executor the options ask for."""
+    if scheduler:
+        try:
+            return DaskCluster(address=scheduler)
+        except (OSError, TimeoutError) as err:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
+    if dask_local:
+        return DaskCluster(local_workers=dask_local)
+    workers = workers or os.cpu_count() or 1
+    return InProcess() if workers == 1 else LocalPool(workers)
+
+
+def _print_runs(plan) -> None:
+    """The runs a sweep would make (--dry-run)."""
+    keys = [c for c in plan.design.columns if c != "point"]
+    click.echo(
+        f"{len(plan.runs)} runs: {len(plan.design)} points x "
+        f"{plan.scenario.sweep.replicates} replicates -> {plan.folder}"
+    )
+    click.echo("\t".join(["point", "replicate", *keys, "seed spawn key"]))
+    for run in plan.runs:
+        values = [f"{v:g}" for _, v in run.values]
+        click.echo(
+            "\t".join(
+                [str(run.point), str(run.replicate), *values, ",".join(map(str, run.spawn_key))]
+            )
+        )
+
+
+@contextlib.contextmanager
+def _sweep_progress(console: Console, plan):
+    """A progress bar of runs done and failed, with the time left; yields its callback."""
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs, {task.fields[failed]} failed"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(plan.scenario.name, total=len(plan.runs), failed=0)
+        failed = 0
+
+        def advance(row: dict) -> None:
+            nonlocal failed
+            failed += row["status"] != "ok"
+            progress.update(task, advance=1, failed=failed)
+
+        yield advance

@@ -66,6 +66,15 @@ class LoadedScenario:
     scenario: Scenario
     files: list[str] = field(default_factory=list)  # the file and its `extends` chain
     overrides: list[str] = field(default_factory=list)
+    origins: dict[KeyPath, Origin] = field(default_factory=dict, repr=False)
+
+    def origin(self, key: str) -> Origin | None:
+        """(file, line) where a dotted key was set; swept keys are single YAML keys."""
+        if key.startswith("sweep.parameters."):
+            path: KeyPath = ("sweep", "parameters", key.removeprefix("sweep.parameters."))
+        else:
+            path = tuple(key.split("."))
+        return _origin_for(self.origins, path)
 
     @property
     def hash(self) -> str:
@@ -149,7 +158,9 @@ def load_scenario(path: str | Path | None, overrides: list[str] | None = None) -
         key = f"timeline[{index}]" if index is not None else "timeline"
         origin = _origin_for(origins, ("timeline", index) if index is not None else ("timeline",))
         raise ScenarioError([(origin, key, message)]) from None
-    return LoadedScenario(scenario=scenario, files=[str(f) for f in files], overrides=overrides)
+    return LoadedScenario(
+        scenario=scenario, files=[str(f) for f in files], overrides=overrides, origins=origins
+    )
 
 
 # --------------------------------------------------------------------------- YAML reading
@@ -251,7 +262,11 @@ def _merge(
     child: dict[str, Any],
     child_origins: dict[KeyPath, Origin],
 ) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
-    """Child over base: mappings merge key by key, `timeline` lists concatenate, rest replace."""
+    """Child over base.
+
+    Mappings merge key by key, `timeline` lists concatenate, a `sweep` block replaces the
+    base's, and everything else is replaced.
+    """
     merged = copy.deepcopy(base)
     origins = dict(base_origins)
     offset = len(base.get("timeline") or [])
@@ -267,6 +282,8 @@ def _merge_into(target: dict[str, Any], child: dict[str, Any], top: bool) -> Non
     for key, value in child.items():
         if top and key == "timeline" and isinstance(value, list):
             target["timeline"] = list(target.get("timeline") or []) + copy.deepcopy(value)
+        elif top and key == "sweep":  # a sweep is replaced as a whole, not merged
+            target["sweep"] = copy.deepcopy(value)
         elif isinstance(value, dict) and isinstance(target.get(key), dict):
             _merge_into(target[key], value, top=False)
         else:

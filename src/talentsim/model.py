@@ -76,6 +76,7 @@ class TalentModel(mesa.Model):
         replicate: int = 0,
         seed: int | None = None,
         audit: bool = False,
+        seed_sequence: np.random.SeedSequence | None = None,
     ) -> None:
         """Create the firms and the starting population.
 
@@ -85,6 +86,8 @@ class TalentModel(mesa.Model):
             seed: Overrides `scenario.seed`.
             audit: Recount every worker at each recorded step and check the running totals
                 (:mod:`talentsim.ledger`) against the count; slow, for tests.
+            seed_sequence: The run's seed sequence, instead of one made from the seed and
+                the replicate (sweeps key it by the scenario's hash, point and replicate).
         """
         if scenario is None:
             from talentsim.loader import load_scenario
@@ -92,7 +95,8 @@ class TalentModel(mesa.Model):
             scenario = load_scenario(None).scenario
         self.seed = scenario.seed if seed is None else int(seed)
         self.replicate = int(replicate)
-        sequence = run_seed_sequence(self.seed, self.replicate)
+        sequence = seed_sequence or run_seed_sequence(self.seed, self.replicate)
+        self.seed_sequence = sequence
         super().__init__(rng=np.random.default_rng(sequence))
         self.config = scenario
         self.streams = Streams(sequence)

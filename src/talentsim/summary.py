@@ -141,3 +141,43 @@ def print_summary(result: RunResult, console: Console) -> None:
         "± is 1.96 binomial standard errors. The baseline is not yet calibrated to them "
         "(see docs/ODD.md)."
     )
+
+
+def print_sweep_summary(plan, report, console: Console) -> None:
+    """Runs done, skipped and failed, and the key outcomes of the first points."""
+    stats = Table(title=f"Sweep {plan.scenario.name}: {report.total} runs", box=box.SIMPLE_HEAD)
+    for name in ("done now", "already stored", "failed", "wall time", "model time"):
+        stats.add_column(name, justify="right")
+    stats.add_row(
+        str(report.ok),
+        str(report.skipped),
+        str(len(report.failed)),
+        f"{report.wall_seconds:.1f} s",
+        f"{report.model_seconds:.1f} s",
+    )
+    console.print(stats)
+    runs_file = plan.folder / "runs.parquet"
+    if not runs_file.exists():
+        return
+    runs = pd.read_parquet(runs_file)
+    runs = runs[runs["status"] == "ok"]
+    if runs.empty:
+        return
+    keys = [c for c in plan.design.columns if c != "point"]
+    outcomes = [c for c in ("returns_total", "in_us_end", "survey_2017_technology") if c in runs]
+    table = Table(
+        title="Key outcomes by point (mean over replicates; first 12 points)", box=box.SIMPLE_HEAD
+    )
+    for name in ("point", *keys, "replicates", *outcomes):
+        table.add_column(name, justify="right")
+    grouped = runs.groupby("point")
+    for point, block in list(grouped)[:12]:
+        cells = [str(point), *(f"{block[k].iloc[0]:g}" for k in keys), str(len(block))]
+        for column in outcomes:
+            value = block[column].mean()
+            cells.append(f"{value:.1%}" if column.startswith("survey") else f"{value:,.0f}")
+        table.add_row(*cells)
+    console.print(table)
+    for row in report.failed[:5]:
+        last = row["error"].strip().splitlines()[-1] if row["error"] else ""
+        console.print(f"failed: point {row['point']}, replicate {row['replicate']}: {last}")

@@ -1,0 +1,161 @@
+"""Designs of sweeps: the points (parameter values) a sweep runs, and each point's scenario.
+
+Grid designs take every combination of the values; Latin hypercube and Sobol designs
+(scipy.stats.qmc) place `points` points in the box of the ranges; table designs read the
+points from a CSV file. A point's scenario is the base scenario with the point's values set
+(as `--set` would), validated like a scenario file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+from scipy.stats import qmc
+
+from talentsim.scenario import Scenario, SweepConfig
+from talentsim.timeline import TimelineError, check_timeline
+
+
+class DesignError(ValueError):
+    """A sweep specification that cannot be used; `key` is the dotted key at fault."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"{key}: {message}")
+
+
+def numeric_leaf(path: str) -> type | None:
+    """The type (int or float) of a numeric scenario key, or None if it is not one."""
+    model: Any = Scenario
+    for part in path.split("."):
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = info.annotation
+    return model if model in (int, float) else None
+
+
+def check_parameters(keys: list[str]) -> None:
+    """Every swept key must be a numeric scenario parameter (not the sweep itself)."""
+    import difflib
+
+    from talentsim.docgen import iter_parameters
+
+    known = [
+        path
+        for path, value, _, _ in iter_parameters(Scenario())
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    ]
+    for key in keys:
+        if key.startswith("sweep.") or numeric_leaf(key) is None:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise DesignError(
+                f"sweep.parameters.{key}",
+                f"'{key}' is not a numeric parameter of the scenario{hint}",
+            )
+
+
+def design_points(sweep: SweepConfig, base_dir: Path | None = None) -> pd.DataFrame:
+    """The sweep's points: a `point` column (0, 1, ...) and one column per swept key.
+
+    Raises:
+        DesignError: If the design cannot produce points from the specification.
+    """
+    if sweep.design == "table":
+        frame = _table(sweep, base_dir)
+    else:
+        keys = list(sweep.parameters)
+        check_parameters(keys)
+        if sweep.design == "grid":
+            axes = [_grid_values(sweep.parameters[k]) for k in keys]
+            frame = pd.DataFrame(list(itertools.product(*axes)), columns=keys)
+        else:
+            frame = pd.DataFrame(_quasi_random(sweep, keys), columns=keys)
+    for key in frame.columns:
+        if numeric_leaf(key) is int:
+            frame[key] = np.round(frame[key]).astype(np.int64)
+    if frame.empty:
+        raise DesignError("sweep", "the design has no points")
+    frame.insert(0, "point", np.arange(len(frame)))
+    return frame
+
+
+def _grid_values(spec: Any) -> list[float]:
+    if spec.values is not None:
+        return list(spec.values)
+    low, high = spec.range
+    return list(np.linspace(low, high, spec.steps))
+
+
+def _quasi_random(sweep: SweepConfig, keys: list[str]) -> np.ndarray:
+    low = np.array([sweep.parameters[k].range[0] for k in keys])
+    high = np.array([sweep.parameters[k].range[1] for k in keys])
+    if sweep.design == "lhs":
+        unit = qmc.LatinHypercube(d=len(keys), seed=sweep.seed).random(sweep.points)
+    else:
+        unit = qmc.Sobol(d=len(keys), scramble=True, seed=sweep.seed).random(sweep.points)
+    return qmc.scale(unit, low, high)
+
+
+def _table(sweep: SweepConfig, base_dir: Path | None) -> pd.DataFrame:
+    path = Path(sweep.table)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    if not path.is_file():
+        raise DesignError("sweep.table", f"the table of points does not exist: {path}")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+        raise DesignError("sweep.table", f"cannot read {path}: {err}") from None
+    frame = frame.drop(columns=[c for c in frame.columns if c == "point"])
+    check_parameters(list(frame.columns))
+    if sweep.parameters and set(sweep.parameters) != set(frame.columns):
+        raise DesignError(
+            "sweep.parameters",
+            f"the table's columns {sorted(frame.columns)} differ from the parameters "
+            f"{sorted(sweep.parameters)}",
+        )
+    bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if bad or frame.isna().any().any():
+        raise DesignError(
+            "sweep.table", f"{path}: every cell must be a number ({bad or 'empty cells'})"
+        )
+    return frame.reset_index(drop=True)
+
+
+def point_scenario(base: Scenario, values: dict[str, float]) -> Scenario:
+    """The base scenario with a point's values set (the sweep block removed).
+
+    Raises:
+        DesignError: If the values make an invalid scenario.
+    """
+    data = base.model_dump(by_alias=True, exclude={"sweep"})
+    for key, value in values.items():
+        target = data
+        parts = key.split(".")
+        for part in parts[:-1]:
+            target = target[part]
+        target[parts[-1]] = value.item() if hasattr(value, "item") else value
+    shown = ", ".join(f"{k} = {v:g}" for k, v in values.items())
+    try:
+        scenario = Scenario.model_validate(data)
+        check_timeline(scenario)
+    except ValidationError as err:
+        first = err.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise DesignError(
+            f"sweep.parameters.{where}" if where in values else "sweep",
+            f"the point ({shown}) makes an invalid scenario: {where}: {first['msg']}",
+        ) from None
+    except TimelineError as err:
+        raise DesignError("sweep", f"the point ({shown}) breaks the timeline: {err}") from None
+    return scenario

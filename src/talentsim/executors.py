@@ -1,0 +1,143 @@
+"""Where the runs of a sweep execute: in this process, a local process pool, or Dask.
+
+Every executor takes the same task function and argument list and yields results as they
+finish, in any order; nothing about a run's result depends on where or when it ran (its
+random streams come from its own seed sequence).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol
+
+
+class Executor(Protocol):
+    """Runs tasks and yields (task, result) pairs as they finish."""
+
+    description: str
+
+    def run(
+        self, function: Callable[..., Any], shared: Any, tasks: Sequence[Any]
+    ) -> Iterator[tuple[Any, Any]]:
+        """Call function(shared, task) for each task."""
+        ...
+
+    def close(self) -> None:
+        """Release workers."""
+        ...
+
+
+class InProcess:
+    """Run tasks one after another in this process."""
+
+    description = "in this process"
+
+    def run(self, function, shared, tasks):  # noqa: D102
+        for task in tasks:
+            yield task, function(shared, task)
+
+    def close(self) -> None:  # noqa: D102
+        pass
+
+
+class LocalPool:
+    """A pool of worker processes on this machine (started by a fork server).
+
+    At most two tasks per worker are in flight, so that results do not pile up in memory.
+    If a worker process dies, the pool is rebuilt and the unfinished tasks are submitted
+    again.
+    """
+
+    def __init__(self, workers: int) -> None:
+        """Start nothing yet; the pool starts with the first tasks."""
+        self.workers = workers
+        self.description = f"{workers} local worker processes"
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        # The fork server imports the model once; workers fork from it ready to run.
+        context.set_forkserver_preload(["talentsim.sweep"])
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+
+    def run(self, function, shared, tasks):  # noqa: D102
+        queue = list(tasks)[::-1]
+        breakages = 0  # pool failures in a row without a finished task
+        while queue:
+            self._pool = self._pool or self._new_pool()
+            running: dict[Future, Any] = {}
+            try:
+                while queue or running:
+                    while queue and len(running) < 2 * self.workers:
+                        task = queue.pop()
+                        running[self._pool.submit(function, shared, task)] = task
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        task = running.pop(future)
+                        result = future.result()
+                        breakages = 0
+                        yield task, result
+            except BrokenProcessPool as err:
+                queue.extend(running.values())  # a worker died: run these again
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+                breakages += 1
+                if breakages >= 3:  # workers die before finishing anything: give up
+                    while queue:
+                        yield queue.pop(), err
+
+    def close(self) -> None:  # noqa: D102
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskCluster:
+    """Tasks on a Dask cluster (a scheduler address), or on a LocalCluster started here.
+
+    The scheduler re-runs the tasks of a worker that dies elsewhere; a task that keeps
+    killing workers ends as an error, which is reported like any failed run.
+    """
+
+    def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
+        """Connect to `address`, or start a LocalCluster of `local_workers` processes."""
+        from distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address is None:
+            self._cluster = LocalCluster(
+                n_workers=local_workers or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            self.client = Client(self._cluster)
+            self.description = f"a local Dask cluster of {local_workers} worker processes"
+        else:
+            self.client = Client(address)
+            self.description = f"the Dask cluster at {address}"
+
+    def run(self, function, shared, tasks):  # noqa: D102
+        from distributed import as_completed
+
+        shared_future = self.client.scatter(shared, broadcast=True)
+        futures = {}
+        for task in tasks:
+            future = self.client.submit(function, shared_future, task, pure=False)
+            futures[future] = task
+        for future in as_completed(futures):
+            task = futures.pop(future)
+            try:
+                result = future.result()
+            except Exception as err:  # the task killed its workers or could not run
+                result = err
+            future.release()
+            yield task, result
+
+    def close(self) -> None:  # noqa: D102
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()

@@ -1,0 +1,263 @@
+"""Sweeps: run every point and replicate of a scenario's `sweep:` block, resumably.
+
+Each run is identified by (point, replicate) and seeded from the scenario's hash, its point
+and its replicate, so its result does not depend on the number of workers, the order in
+which runs finish, or the backend. Results are stored run by run (:mod:`sweep_store`);
+running the same sweep again skips what is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from talentsim import __version__
+from talentsim.designs import design_points, point_scenario
+from talentsim.executors import Executor
+from talentsim.loader import LoadedScenario, resolved_yaml, scenario_hash
+from talentsim.model import TalentModel
+from talentsim.observe import timeseries_columns
+from talentsim.results import git_commit, versions
+from talentsim.runner import annualise
+from talentsim.scenario import Scenario
+from talentsim.survey import SECTOR, SURVEY_COLUMNS
+from talentsim.sweep_store import SweepStore
+from talentsim.taxonomy import CN_SECTORS
+
+#: Environment variables that make chosen runs fail, for testing fault handling:
+#: "POINT:REPLICATE,..." raise an error; "POINT:REPLICATE" in the second one ends the
+#: worker process abruptly the first time (the file named by the third marks that).
+FAIL_RUNS = "TALENTSIM_TEST_FAIL_RUNS"
+KILL_RUN = "TALENTSIM_TEST_KILL_WORKER_RUN"
+KILL_MARKER = "TALENTSIM_TEST_KILL_WORKER_MARKER"
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a sweep."""
+
+    point: int
+    replicate: int
+    values: tuple[tuple[str, float], ...]  # the point's (key, value) pairs
+    entropy: int
+    spawn_key: tuple[int, ...]
+
+    @property
+    def label(self) -> str:
+        """Short name: p<point>-r<replicate>."""
+        return f"p{self.point}-r{self.replicate}"
+
+
+@dataclass
+class SweepPlan:
+    """Everything a sweep will run."""
+
+    loaded: LoadedScenario
+    design: pd.DataFrame
+    runs: list[RunSpec]
+    folder: Path
+    base_dir: Path | None = None
+
+    @property
+    def scenario(self) -> Scenario:
+        """The resolved base scenario (with its sweep block)."""
+        return self.loaded.scenario
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did."""
+
+    total: int
+    skipped: int
+    ok: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    wall_seconds: float = 0.0
+    model_seconds: float = 0.0
+
+
+def run_entropy(scenario: Scenario) -> int:
+    """Entropy of a sweep's seed sequences: the first 128 bits of the scenario's hash."""
+    return int(scenario_hash(scenario)[:32], 16)
+
+
+def plan_sweep(loaded: LoadedScenario, folder: Path) -> SweepPlan:
+    """Points, runs and seeds of a scenario's sweep.
+
+    Raises:
+        DesignError: If the sweep block cannot make valid points.
+    """
+    scenario = loaded.scenario
+    sweep = scenario.sweep
+    base_dir = Path(loaded.files[0]).parent if loaded.files else None
+    design = design_points(sweep, base_dir)
+    keys = [c for c in design.columns if c != "point"]
+    entropy = run_entropy(scenario)
+    runs = []
+    for record in design.to_dict("records"):
+        point = int(record["point"])
+        values = tuple((k, float(record[k])) for k in keys)
+        point_scenario(scenario, dict(values))  # validate every point before running any
+        for replicate in range(sweep.replicates):
+            key = (replicate,) if sweep.common_random_numbers else (point, replicate)
+            runs.append(RunSpec(point, replicate, values, entropy, key))
+    return SweepPlan(loaded, design, runs, folder, base_dir)
+
+
+def run_one(base: Scenario, spec: RunSpec) -> dict[str, Any]:
+    """Run one point and replicate; never raises (a failure is returned as a result)."""
+    start = time.perf_counter()
+    try:
+        _test_faults(spec)
+        scenario = point_scenario(base, dict(spec.values))
+        sequence = np.random.SeedSequence(spec.entropy, spawn_key=spec.spawn_key)
+        model = TalentModel(scenario, replicate=spec.replicate, seed_sequence=sequence)
+        model.run()
+        ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        ts = ts[timeseries_columns()]
+        ts.insert(0, "replicate", spec.replicate)
+        ts.insert(0, "point", spec.point)
+        survey = pd.DataFrame(model.survey_rows, columns=list(SURVEY_COLUMNS))
+        survey.insert(0, "replicate", spec.replicate)
+        survey.insert(0, "point", spec.point)
+        row = outcome_row(spec, ts, survey)
+        row["model_seconds"] = time.perf_counter() - start
+        return {"row": row, "timeseries": ts, "survey": survey}
+    except Exception:
+        row = _identity(spec)
+        row.update(
+            status="failed",
+            error=traceback.format_exc(limit=20),
+            model_seconds=time.perf_counter() - start,
+        )
+        return {"row": row, "timeseries": None, "survey": None}
+
+
+def _identity(spec: RunSpec) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "point": spec.point,
+        "replicate": spec.replicate,
+        "seed_entropy": str(spec.entropy),
+        "seed_spawn_key": ",".join(map(str, spec.spawn_key)),
+    }
+    row.update(dict(spec.values))
+    return row
+
+
+def outcome_row(spec: RunSpec, ts: pd.DataFrame, survey: pd.DataFrame) -> dict[str, Any]:
+    """The key outcomes of a run: returns per year, stocks at the end, survey sector shares."""
+    row = _identity(spec)
+    row.update(status="ok", error="")
+    annual = annualise(ts.drop(columns=["point"])).set_index("year")
+    for year, value in annual["returns"].items():
+        row[f"returns_{year}"] = float(value)
+    row["returns_total"] = float(annual["returns"].sum())
+    row["in_us_end"] = float(annual["in_us"].iloc[-1])
+    row["returned_end"] = float(annual["returned"].iloc[-1])
+    sectors = survey[survey["measure"] == SECTOR]
+    for r in sectors.itertuples(index=False):
+        row[f"survey_{r.year}_{r.category}"] = float(r.share)
+    for category in CN_SECTORS:  # the same columns even if the survey had no respondents
+        for year in sorted(set(sectors["year"])):
+            row.setdefault(f"survey_{year}_{category}", float("nan"))
+    return row
+
+
+def _test_faults(spec: RunSpec) -> None:
+    wanted = f"{spec.point}:{spec.replicate}"
+    if wanted in os.environ.get(FAIL_RUNS, "").split(","):
+        raise RuntimeError(f"run {spec.label} fails on purpose ({FAIL_RUNS})")
+    marker = os.environ.get(KILL_MARKER)
+    if os.environ.get(KILL_RUN) == wanted and marker and not Path(marker).exists():
+        Path(marker).write_text("killed once\n")
+        os._exit(17)  # the worker process dies without a word
+
+
+def sweep_manifest(plan: SweepPlan, executor: Executor) -> dict[str, Any]:
+    """What the sweep is: scenario, hash, design, seeds rule, versions, commit."""
+    scenario = plan.scenario
+    sweep = scenario.sweep
+    return {
+        "kind": "sweep",
+        "scenario": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "scenario_files": plan.loaded.files,
+        "overrides": plan.loaded.overrides,
+        "design": sweep.model_dump(mode="json"),
+        "points": len(plan.design),
+        "replicates": sweep.replicates,
+        "runs": len(plan.runs),
+        "seeds": {
+            "entropy": str(run_entropy(scenario)),
+            "spawn_key": "(replicate,)" if sweep.common_random_numbers else "(point, replicate)",
+        },
+        "versions": versions(),
+        "git_commit": git_commit(Path(__file__).resolve().parent) or git_commit(Path.cwd()),
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "backend": executor.description,
+        "talentsim": __version__,
+    }
+
+
+def run_sweep(
+    plan: SweepPlan,
+    executor: Executor,
+    retries: int = 0,
+    force: bool = False,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> SweepReport:
+    """Run every run of the plan that is not stored yet; store results as they come.
+
+    Args:
+        plan: From :func:`plan_sweep`.
+        executor: Where runs execute.
+        retries: How many more times a failed run is tried.
+        force: Run everything again, stored or not.
+        on_result: Called with each stored row (for progress bars).
+
+    Returns:
+        Counts of runs done, skipped and failed, and timings.
+    """
+    store = SweepStore(plan.folder)
+    store.open(sweep_manifest(plan, executor), resolved_yaml(plan.scenario), plan.design)
+    done = set() if force else store.finished()
+    pending = [r for r in plan.runs if (r.point, r.replicate) not in done]
+    report = SweepReport(total=len(plan.runs), skipped=len(plan.runs) - len(pending))
+    start = time.perf_counter()
+    base = plan.scenario.model_copy(update={"sweep": None})
+    for attempt in range(retries + 1):
+        failed = []
+        for spec, result in executor.run(run_one, base, pending):
+            if isinstance(result, BaseException):  # lost with its worker (Dask)
+                row = _identity(spec)
+                row.update(status="failed", error=repr(result), model_seconds=float("nan"))
+                result = {"row": row, "timeseries": None, "survey": None}
+            row = result["row"]
+            row["attempts"] = attempt + 1
+            final = row["status"] == "ok" or attempt == retries
+            if final:  # a failure is stored only once no retry is left
+                store.write_run(row, result["timeseries"], result["survey"])
+            if row["status"] == "ok":
+                report.ok += 1
+                report.model_seconds += row["model_seconds"]
+            else:
+                failed.append(spec)
+                if final:
+                    report.failed.append(row)
+            if final and on_result is not None:
+                on_result(row)
+        pending = failed
+        if not pending:
+            break
+    report.wall_seconds = time.perf_counter() - start
+    store.consolidate()
+    return report
