@@ -11,7 +11,11 @@ shared and noisy, so the figures are printed and saved side by side with the goa
 - ns_per_agent_step_100k, peak_rss_mb_100k: the baseline at 100,000 starting agents,
   2010-2030 quarterly after the burn-in, whole run including set-up and data collection;
 - seconds_1m, peak_rss_mb_1m: the same at 1,000,000;
-- scaling: time and cost per agent-step from 10,000 to 1,000,000 starting agents.
+- scaling: time and cost per agent-step from 10,000 to 1,000,000 starting agents;
+- sweep_speedup_2_workers: a 40-run sweep on 2 local worker processes against 1;
+- sweep_overhead_ms_per_run: worker time per run not spent in the model, on a warm pool of
+  2 local processes and a local Dask cluster of 2;
+- sweep_peak_rss_ratio: peak memory of a 2,000-run sweep over that of a 200-run sweep.
 
 An agent-step is one active worker in one step (the pool grows about 4.7-fold by 2030 as
 graduates enter, so the run has about 2.2 active agent-steps per starting agent-step); the
@@ -38,6 +42,9 @@ GOALS = {
     "seconds_1m": "< 30",
     "peak_rss_mb_1m": "< 4096",
     "scaling_ratio": "<= 2 (max / min ns per agent-step)",
+    "sweep_speedup_2_workers": ">= 1.8",
+    "sweep_overhead_ms_per_run": "< 50",
+    "sweep_peak_rss_ratio": "<= 1.2",
 }
 
 
@@ -81,9 +88,34 @@ def plot_scaling(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def sweep_figures() -> dict:
+    """Sweep speed-up, machinery overhead and memory (benchmarks/bench_sweep.py)."""
+    print("sweeps: 40 runs on 1 and 2 workers and on a local Dask cluster ...", flush=True)
+    speed = run_json(str(HERE / "bench_sweep.py"), "speed")
+    overhead = speed["sweep_overhead_ms_per_run"]
+    print(
+        f"  speed-up on 2 workers {speed['sweep_speedup_2_workers']:.2f}; overhead per run "
+        f"{overhead['pool_2']:.0f} ms (pool), {overhead['dask_local_2']:.0f} ms (Dask), "
+        f"{overhead['in_process']:.0f} ms (in process)",
+        flush=True,
+    )
+    print("sweeps: peak memory of 200 and 2,000 tiny runs ...", flush=True)
+    small = run_json(str(HERE / "bench_sweep.py"), "memory", "200")
+    large = run_json(str(HERE / "bench_sweep.py"), "memory", "2000")
+    ratio = large["peak_rss_mb"] / small["peak_rss_mb"]
+    print(f"  {small['peak_rss_mb']:.0f} MB and {large['peak_rss_mb']:.0f} MB: ratio {ratio:.2f}")
+    return {
+        "sweep_speedup_2_workers": round(speed["sweep_speedup_2_workers"], 2),
+        "sweep_overhead_ms_per_run": {k: round(v, 1) for k, v in overhead.items()},
+        "sweep_peak_rss_ratio": round(ratio, 3),
+        "sweep_details": {"speed": speed, "memory_200": small, "memory_2000": large},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="sizes up to 100,000 only")
+    parser.add_argument("--skip-sweeps", action="store_true", help="model benchmarks only")
     args = parser.parse_args()
     sizes = [s for s in SIZES if not args.quick or s <= 100_000]
     from talentsim import __version__
@@ -143,6 +175,8 @@ def main() -> None:
     if 1_000_000 in by_size:
         latest["seconds_1m"] = round(by_size[1_000_000]["seconds"], 2)
         latest["peak_rss_mb_1m"] = round(by_size[1_000_000]["peak_rss_mb"], 1)
+    if not args.skip_sweeps:
+        latest.update(sweep_figures())
     RESULTS.mkdir(exist_ok=True)
     plot_scaling(rows, RESULTS / "scaling.png")
     tmp = RESULTS / "latest.json.tmp"

@@ -18,6 +18,7 @@ class Executor(Protocol):
     """Runs tasks and yields (task, result) pairs as they finish."""
 
     description: str
+    shares_files: bool  # whether tasks can write to the caller's folders
 
     def run(
         self, function: Callable[..., Any], shared: Any, tasks: Sequence[Any]
@@ -34,6 +35,7 @@ class InProcess:
     """Run tasks one after another in this process."""
 
     description = "in this process"
+    shares_files = True
 
     def run(self, function, shared, tasks):  # noqa: D102
         for task in tasks:
@@ -43,24 +45,37 @@ class InProcess:
         pass
 
 
-class LocalPool:
-    """A pool of worker processes on this machine (started by a fork server).
+def _ready() -> bool:
+    return True
 
-    At most two tasks per worker are in flight, so that results do not pile up in memory.
-    If a worker process dies, the pool is rebuilt and the unfinished tasks are submitted
-    again.
+
+class LocalPool:
+    """A pool of worker processes on this machine.
+
+    The pool starts at once, forked from this process while it runs no other thread (so the
+    workers start in milliseconds, with the model already imported); a pool that has to be
+    rebuilt later, because a worker died, starts from a fork server instead. At most two
+    tasks per worker are in flight, so that results do not pile up in memory. If a worker
+    process dies, the unfinished tasks are submitted again.
     """
 
+    shares_files = True
+
     def __init__(self, workers: int) -> None:
-        """Start nothing yet; the pool starts with the first tasks."""
+        """Start `workers` processes and wait until they are ready."""
+        import threading
+
         self.workers = workers
         self.description = f"{workers} local worker processes"
-        self._pool: ProcessPoolExecutor | None = None
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        self._pool: ProcessPoolExecutor | None = self._new_pool(method)
+        for future in [self._pool.submit(_ready) for _ in range(workers)]:
+            future.result()
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")
-        # The fork server imports the model once; workers fork from it ready to run.
-        context.set_forkserver_preload(["talentsim.sweep"])
+    def _new_pool(self, method: str = "forkserver") -> ProcessPoolExecutor:
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":  # the server imports the model once; workers fork from it
+            context.set_forkserver_preload(["talentsim.sweep"])
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
 
     def run(self, function, shared, tasks):  # noqa: D102
@@ -101,6 +116,8 @@ class DaskCluster:
     The scheduler re-runs the tasks of a worker that dies elsewhere; a task that keeps
     killing workers ends as an error, which is reported like any failed run.
     """
+
+    shares_files = False  # workers may be on other machines: results come back
 
     def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
         """Connect to `address`, or start a LocalCluster of `local_workers` processes."""

@@ -142,6 +142,26 @@ def run_one(base: Scenario, spec: RunSpec) -> dict[str, Any]:
         return {"row": row, "timeseries": None, "survey": None}
 
 
+def run_task(
+    shared: tuple[Scenario, str | None], task: tuple[RunSpec, int, bool]
+) -> dict[str, Any]:
+    """Run one task of a sweep; store it here when a folder is given.
+
+    Returns the run's row when it was stored here (the folder is on this machine), or the
+    row with its tables for the caller to store.
+    """
+    base, folder = shared
+    spec, attempt, last = task
+    result = run_one(base, spec)
+    result["row"]["attempts"] = attempt + 1
+    if folder is None:
+        return result
+    row = result["row"]
+    if row["status"] == "ok" or last:  # a failure is stored only once no retry is left
+        SweepStore(Path(folder)).write_run(row, result["timeseries"], result["survey"])
+    return row
+
+
 def _identity(spec: RunSpec) -> dict[str, Any]:
     row: dict[str, Any] = {
         "point": spec.point,
@@ -234,18 +254,28 @@ def run_sweep(
     report = SweepReport(total=len(plan.runs), skipped=len(plan.runs) - len(pending))
     start = time.perf_counter()
     base = plan.scenario.model_copy(update={"sweep": None})
+    # Workers on this machine store their own runs; remote workers send them back.
+    local = executor.shares_files
+    shared = (base, str(plan.folder) if local else None)
     for attempt in range(retries + 1):
         failed = []
-        for spec, result in executor.run(run_one, base, pending):
-            if isinstance(result, BaseException):  # lost with its worker (Dask)
-                row = _identity(spec)
-                row.update(status="failed", error=repr(result), model_seconds=float("nan"))
-                result = {"row": row, "timeseries": None, "survey": None}
-            row = result["row"]
-            row["attempts"] = attempt + 1
-            final = row["status"] == "ok" or attempt == retries
-            if final:  # a failure is stored only once no retry is left
-                store.write_run(row, result["timeseries"], result["survey"])
+        tasks = [(spec, attempt, attempt == retries) for spec in pending]
+        for (spec, _, last), row in executor.run(run_task, shared, tasks):
+            if isinstance(row, BaseException):  # lost with its worker (Dask)
+                error, row = row, _identity(spec)
+                row.update(
+                    status="failed",
+                    error=repr(error),
+                    attempts=attempt + 1,
+                    model_seconds=float("nan"),
+                )
+                if last:
+                    store.write_run(row, None, None)
+            elif isinstance(row, dict) and "row" in row:  # returned to be stored here
+                result, row = row, row["row"]
+                if row["status"] == "ok" or last:
+                    store.write_run(row, result["timeseries"], result["survey"])
+            final = row["status"] == "ok" or last
             if row["status"] == "ok":
                 report.ok += 1
                 report.model_seconds += row["model_seconds"]

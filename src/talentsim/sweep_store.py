@@ -38,10 +38,11 @@ def run_name(point: int, replicate: int) -> str:
     return f"p{point:06d}-r{replicate:04d}.parquet"
 
 
-def write_atomic(frame: pd.DataFrame, path: Path) -> None:
+def write_atomic(frame: pd.DataFrame, path: Path, compression: str = "zstd") -> None:
     """Write a table to Parquet under a temporary name, then rename it into place."""
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp, compression="zstd")
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, tmp, compression=compression)
     os.replace(tmp, path)
 
 
@@ -108,11 +109,12 @@ class SweepStore:
     ) -> None:
         """Store one run: its time series first, its row last."""
         name = run_name(int(row["point"]), int(row["replicate"]))
+        # Small files: compression would cost more time than it saves space.
         if timeseries is not None:
-            write_atomic(timeseries, self.folder / TIMESERIES / name)
+            write_atomic(timeseries, self.folder / TIMESERIES / name, "none")
         if survey is not None:
-            write_atomic(survey, self.folder / SURVEY / name)
-        write_atomic(pd.DataFrame([row]), self.folder / RUNS / name)
+            write_atomic(survey, self.folder / SURVEY / name, "none")
+        write_atomic(pd.DataFrame([row]), self.folder / RUNS / name, "none")
 
     def consolidate(self) -> pd.DataFrame:
         """Write runs.parquet: every run row, sorted by point and replicate."""
