@@ -8,6 +8,7 @@ random streams come from its own seed sequence).
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -49,12 +50,20 @@ def _ready() -> bool:
     return True
 
 
+def _single_threaded() -> bool:
+    """Whether this process runs one OS thread (libraries such as pyarrow start their own)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # not Linux: assume not
+        return False
+
+
 class LocalPool:
     """A pool of worker processes on this machine.
 
-    The pool starts at once, forked from this process while it runs no other thread (so the
-    workers start in milliseconds, with the model already imported); a pool that has to be
-    rebuilt later, because a worker died, starts from a fork server instead. At most two
+    The pool starts at once, forked from this process if it runs no other thread (so the
+    workers start in milliseconds, with the model already imported), otherwise, like a pool
+    rebuilt after a worker died, from a fork server. At most two
     tasks per worker are in flight, so that results do not pile up in memory. If a worker
     process dies, the unfinished tasks are submitted again.
     """
@@ -63,11 +72,9 @@ class LocalPool:
 
     def __init__(self, workers: int) -> None:
         """Start `workers` processes and wait until they are ready."""
-        import threading
-
         self.workers = workers
         self.description = f"{workers} local worker processes"
-        method = "fork" if threading.active_count() == 1 else "forkserver"
+        method = "fork" if _single_threaded() else "forkserver"
         self._pool: ProcessPoolExecutor | None = self._new_pool(method)
         for future in [self._pool.submit(_ready) for _ in range(workers)]:
             future.result()
