@@ -90,8 +90,9 @@ class Tables:
         self.sector_weight = {}
         for s, name in enumerate(SEGMENTS):
             fit = getattr(p.offers.fit, name)
+            total = sum(getattr(fit, sector) for sector in CN_SECTORS)
             self.sector_weight[s] = [
-                getattr(fit, sector) * demand[k] for k, sector in enumerate(CN_SECTORS)
+                getattr(fit, sector) / total * demand[k] for k, sector in enumerate(CN_SECTORS)
             ]
         steps = model.config.time.steps_per_year
         self.lottery_step = model.step_index % steps == (p.visas.lottery_month - 1) * steps // 12

@@ -36,7 +36,7 @@ from talentsim.results import (
 )
 from talentsim.runner import run_scenario, steps_per_replicate
 from talentsim.scenario import Scenario
-from talentsim.summary import print_summary, print_sweep_summary
+from talentsim.summary import print_calibration_summary, print_summary, print_sweep_summary
 from talentsim.sweep_store import SweepMismatchError
 
 
@@ -331,3 +331,108 @@ def _sweep_progress(console: Console, plan):
             progress.update(task, advance=1, failed=failed)
 
         yield advance
+
+
+@main.command()
+@click.argument("scenario")
+@click.option(
+    "--targets",
+    metavar="FILE",
+    help="Targets CSV (form of data/survey_targets.csv), or talentsim:NAME.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes (default: all cores).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Simulate on an existing Dask cluster.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: results/calibrations/<scenario>-<hash>).",
+)
+@click.option("--resume", is_flag=True, help="Continue the history in the output folder.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario key (repeatable).",
+)
+@click.option("--quiet", is_flag=True, help="No progress lines or summary.")
+def calibrate(
+    scenario: str,
+    targets: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    out: Path | None,
+    resume: bool,
+    overrides: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Calibrate SCENARIO's free parameters (its `calibration:` block) with ABC-SMC.
+
+    Writes pyabc's history, the posterior, a calibrated scenario, a posterior ensemble for
+    `talentsim sweep`, figures and report.md to the output folder.
+    """
+    import logging
+    import sys
+
+    from talentsim import calibration as cal
+    from talentsim.posterior import write_outputs
+    from talentsim.targets import TargetsError
+
+    loaded = _load(scenario, list(overrides))
+    try:
+        setup = cal.prepare(loaded, targets)
+    except cal.CalibrationError as err:
+        problem = ScenarioError([(loaded.origin(err.key), err.key, err.message)])
+        raise InputError(problem.format()) from None
+    except TargetsError as err:
+        raise InputError(f"Invalid targets: {err}") from None
+    folder = out or Path("results/calibrations") / f"{loaded.scenario.name}-{loaded.hash[:12]}"
+    history_file = folder / cal.HISTORY
+    if resume and not history_file.exists():
+        raise InputError(f"there is no calibration to resume in {folder} (no {cal.HISTORY})")
+    if not resume and folder.exists() and any(folder.iterdir()):
+        raise InputError(
+            f"{folder} exists and is not empty; pass --resume to continue its calibration, or "
+            "choose another --out"
+        )
+    workers = workers or os.cpu_count() or 1
+    console = Console(stderr=True, quiet=quiet)
+    handler = cal.GenerationLog(lambda line: console.print(f"[dim]abc[/dim] {line}"))
+    abc_logger = logging.getLogger("ABC")
+    pyabc_handlers = abc_logger.handlers[:]
+    abc_logger.handlers = [handler]  # pyabc's own lines replaced by the condensed ones
+    abc_logger.setLevel(logging.INFO)
+    abc_logger.propagate = False
+    client = None
+    if scheduler:
+        from distributed import Client
+
+        try:
+            client = Client(scheduler)
+        except (OSError, TimeoutError) as err:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
+    folder.mkdir(parents=True, exist_ok=True)
+    executor = (
+        DaskCluster(address=scheduler)
+        if scheduler
+        else (InProcess() if workers == 1 else LocalPool(workers))
+    )
+    try:
+        history = cal.run_abc(setup, folder, cal.make_sampler(workers, client), resume)
+        command = "talentsim " + " ".join(sys.argv[1:]) if sys.argv else "talentsim calibrate"
+        results = write_outputs(setup, history, loaded, folder, executor, command)
+    except cal.CalibrationError as err:
+        raise InputError(f"{err.key}: {err.message}") from None
+    finally:
+        executor.close()
+        abc_logger.handlers = pyabc_handlers
+        if client is not None:
+            client.close()
+    if not quiet:
+        print_calibration_summary(results, Console())
+    click.echo(f"Results in {folder}")

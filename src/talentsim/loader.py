@@ -282,8 +282,8 @@ def _merge_into(target: dict[str, Any], child: dict[str, Any], top: bool) -> Non
     for key, value in child.items():
         if top and key == "timeline" and isinstance(value, list):
             target["timeline"] = list(target.get("timeline") or []) + copy.deepcopy(value)
-        elif top and key == "sweep":  # a sweep is replaced as a whole, not merged
-            target["sweep"] = copy.deepcopy(value)
+        elif top and key in ("sweep", "calibration"):  # replaced as a whole, not merged
+            target[key] = copy.deepcopy(value)
         elif isinstance(value, dict) and isinstance(target.get(key), dict):
             _merge_into(target[key], value, top=False)
         else:

@@ -67,8 +67,9 @@ class Offers:
 
 
 def offer_fit(p: Scenario) -> np.ndarray:
-    """Each segment's shares of Chinese offers by sector (segments x sectors)."""
-    return np.array([[getattr(getattr(p.offers.fit, s), k) for k in CN_SECTORS] for s in SEGMENTS])
+    """Each segment's shares of Chinese offers by sector (segments x sectors), normalised."""
+    fit = np.array([[getattr(getattr(p.offers.fit, s), k) for k in CN_SECTORS] for s in SEGMENTS])
+    return fit / fit.sum(axis=1, keepdims=True)
 
 
 def sector_weights(fit: np.ndarray, demand: np.ndarray) -> np.ndarray:

@@ -575,14 +575,29 @@ class BelongingConfig(Section):
     )
 
 
-class OfferFit(Shares):
-    """Shares of a segment's Chinese offers by sector, at the start of the run."""
+def fit_weight(default: float, description: str) -> Any:
+    """A non-negative relative weight of a sector in a segment's Chinese offers."""
+    return param(default, description, unit="weight", ge=0.0)
 
-    technology: float = share(0.2, "Technology.")
-    finance: float = share(0.2, "Finance.")
-    education: float = share(0.2, "Education and research.")
-    manufacturing: float = share(0.2, "Manufacturing.")
-    other: float = share(0.2, "State-owned and other.")
+
+class OfferFit(Section):
+    """Relative weights of a segment's Chinese offers by sector, at the start of the run.
+
+    The model divides them by their sum, so they need not add to one (the defaults do, and
+    then they are shares); a calibration can vary one sector's weight alone.
+    """
+
+    technology: float = fit_weight(0.2, "Technology.")
+    finance: float = fit_weight(0.2, "Finance.")
+    education: float = fit_weight(0.2, "Education and research.")
+    manufacturing: float = fit_weight(0.2, "Manufacturing.")
+    other: float = fit_weight(0.2, "State-owned and other.")
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> OfferFit:
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one sector needs a positive weight")
+        return self
 
 
 def _fit(t: float, f: float, e: float, m: float, o: float) -> Any:
@@ -857,6 +872,96 @@ class SweepConfig(Section):
         return self
 
 
+# --------------------------------------------------------------------------- calibration
+
+
+class Prior(Section):
+    """The prior of one free parameter.
+
+    uniform: flat on [low, high]. normal: mean and sd, truncated to [low, high] if given.
+    lognormal: median and sd of the log, truncated to [low, high] if given.
+    """
+
+    distribution: Literal["uniform", "normal", "lognormal"] = Field(
+        "uniform", description="Family of the prior."
+    )
+    low: float | None = Field(None, description="Lower bound (required for uniform).")
+    high: float | None = Field(None, description="Upper bound (required for uniform).")
+    mean: float | None = Field(None, description="Mean (normal).")
+    sd: float | None = Field(
+        None, description="Standard deviation (normal; of the log, lognormal).", gt=0
+    )
+    median: float | None = Field(None, description="Median (lognormal).", gt=0)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Prior:
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(
+                f"the lower bound ({self.low:g}) must be below the upper bound ({self.high:g})"
+            )
+        needs = {
+            "uniform": ("low", "high"),
+            "normal": ("mean", "sd"),
+            "lognormal": ("median", "sd"),
+        }[self.distribution]
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"a {self.distribution} prior needs {' and '.join(missing)}")
+        if self.distribution == "lognormal" and self.low is not None and self.low < 0:
+            raise ValueError("a lognormal prior lives on positive values: low must be >= 0")
+        return self
+
+
+class AbcSettings(Section):
+    """Settings of the ABC-SMC algorithm (pyabc)."""
+
+    population_size: int = Field(100, description="Particles per generation.", ge=2)
+    generations: int = Field(8, description="Most generations to run.", ge=1)
+    min_epsilon: float = Field(
+        1.0,
+        description="Stop when the acceptance threshold falls to this distance (in standard "
+        "errors of the targets).",
+        ge=0,
+    )
+    rank_penalty: float = Field(
+        2.0,
+        description="Added to the distance for each ranking target the simulation gets "
+        "wrong (in standard errors).",
+        ge=0,
+    )
+    seed: int = Field(0, description="Seed of the calibration's own random numbers.", ge=0)
+
+
+class CalibrationConfig(Section):
+    """A calibration: free parameters with priors, targets, and ABC-SMC settings."""
+
+    parameters: dict[str, Prior] = Field(
+        default_factory=dict, description="Dotted scenario keys and their priors."
+    )
+    targets: str = Field(
+        "talentsim:survey_targets",
+        description="Targets CSV (relative to the scenario file), or talentsim:survey_targets "
+        "(the CCG surveys, 2015 = 10 %) or talentsim:survey_targets_alt_2015 (2015 = 14.5 %).",
+    )
+    weights: dict[str, float] = Field(
+        default_factory=dict,
+        description="Weight of each measure in the distance (default 1 for every measure).",
+    )
+    population: int = Field(
+        5000, description="Agents per simulation (population.size during calibration).", ge=50
+    )
+    abc: AbcSettings = Field(default_factory=AbcSettings)
+
+    @model_validator(mode="after")
+    def _some_parameters(self) -> CalibrationConfig:
+        if not self.parameters:
+            raise ValueError("a calibration needs at least one free parameter")
+        for measure, weight in self.weights.items():
+            if weight < 0:
+                raise ValueError(f"the weight of {measure!r} must be >= 0")
+        return self
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -894,6 +999,9 @@ class Scenario(Section):
     )
     sweep: SweepConfig | None = Field(
         None, description="Variants of this scenario for `talentsim sweep` (ignored by run)."
+    )
+    calibration: CalibrationConfig | None = Field(
+        None, description="Free parameters and targets for `talentsim calibrate`."
     )
 
 

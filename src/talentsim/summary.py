@@ -181,3 +181,35 @@ def print_sweep_summary(plan, report, console: Console) -> None:
     for row in report.failed[:5]:
         last = row["error"].strip().splitlines()[-1] if row["error"] else ""
         console.print(f"failed: point {row['point']}, replicate {row['replicate']}: {last}")
+
+
+def print_calibration_summary(results: dict, console: Console) -> None:
+    """The posterior and the fit to the share targets."""
+    posterior = Table(title="Posterior: median [5 %, 95 %]", box=box.SIMPLE_HEAD)
+    posterior.add_column("parameter")
+    posterior.add_column("median", justify="right")
+    posterior.add_column("90 % interval", justify="right")
+    for row in results["summary"].itertuples():
+        posterior.add_row(row.parameter, f"{row.median:.4g}", f"{row.q05:.4g} to {row.q95:.4g}")
+    console.print(posterior)
+    fit = Table(title="Fit: posterior predictive against the targets", box=box.SIMPLE_HEAD)
+    for name in ("year", "category", "survey", "simulated median (90 %)", "error (SE)"):
+        fit.add_column(name, justify="right")
+    for row in results["fit"].itertuples():
+        if row.kind == "share":
+            fit.add_row(
+                str(row.year),
+                row.category,
+                f"{row.target:.1%} ± {1.96 * row.se:.1%}",
+                f"{row.simulated_median:.1%} ({row.simulated_q05:.1%}-{row.simulated_q95:.1%})",
+                f"{row.error_in_se:+.1f}",
+            )
+        else:
+            fit.add_row(
+                str(row.year),
+                f"{row.category} first",
+                "yes",
+                f"{row.share_of_runs_ranked_first:.0%} of runs",
+                "",
+            )
+    console.print(fit)
