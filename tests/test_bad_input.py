@@ -26,10 +26,14 @@ CASES = {
         "population:\n  size: -4\n",
         ["key 'population.size'", "line 2", "greater than or equal to 1"],
     ),
-    "shares_do_not_sum": (
+    "mix_without_weight": (
         "population:\n  segment_mix:\n"
-        "    {sv_tech: 0.5, finance: 0.5, academia: 0.5, business_other: 0}\n",
-        ["population.segment_mix", "sum to 1"],
+        "    {sv_tech: 0, finance: 0, academia: 0, business_other: 0}\n",
+        ["population.segment_mix", "at least one category needs a positive weight"],
+    ),
+    "negative_weight": (
+        "population:\n  segment_mix:\n    sv_tech: -0.2\n",
+        ["population.segment_mix.sv_tech", "line 3", "greater than or equal to 0"],
     ),
     "missing_extends": ("extends: nowhere.yaml\n", ["key 'extends'", "line 1", "does not exist"]),
     "intervention_outside_run": (

@@ -21,6 +21,20 @@ def _plt() -> Any:
     return plt
 
 
+def short_labels(keys: list[str]) -> dict[str, str]:
+    """The shortest distinct endings of dotted keys (for axis labels)."""
+    labels = {}
+    for key in keys:
+        parts = key.split(".")
+        for length in range(1, len(parts) + 1):
+            label = ".".join(parts[-length:])
+            clash = [k for k in keys if k != key and k.split(".")[-length:] == parts[-length:]]
+            if not clash:
+                break
+        labels[key] = label
+    return labels
+
+
 def _save(fig: Any, folder: Path, stem: str) -> None:
     for suffix in ("png", "svg"):
         tmp = folder / f".{stem}.tmp.{suffix}"
@@ -66,9 +80,9 @@ def write_figures(
     rng = np.random.default_rng(0)
     draws = posterior.iloc[
         rng.choice(len(posterior), size=min(400, 4 * len(posterior)), p=posterior["weight"])
-    ][keys]
+    ][keys].reset_index(drop=True)  # resampled rows repeat index labels, which seaborn refuses
     grid = sns.pairplot(
-        draws.rename(columns=lambda k: k.split(".")[-1]),
+        draws.rename(columns=short_labels(keys)),
         corner=True,
         diag_kind="hist",
         plot_kws={"s": 8, "alpha": 0.4},

@@ -8,7 +8,6 @@ Unknown keys are errors everywhere.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -54,19 +53,23 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
 
-def _check_shares(values: dict[str, float], what: str) -> None:
-    total = sum(values.values())
-    if not math.isclose(total, 1.0, abs_tol=1e-6):
-        raise ValueError(f"{what} must sum to 1, got {total:.6g}")
+class Mix(Section):
+    """Base of mixes: relative weights of categories, which the model divides by their sum.
 
-
-class Shares(Section):
-    """Base of share tables whose entries must sum to one."""
+    The defaults add up to one, so they read as shares; a calibration or a sweep can vary
+    one weight and leave the others.
+    """
 
     @model_validator(mode="after")
-    def _sum_to_one(self) -> Shares:
-        _check_shares(self.model_dump(), "the shares")
+    def _some_weight(self) -> Mix:
+        if sum(self.model_dump().values()) <= 0:
+            raise ValueError("at least one category needs a positive weight")
         return self
+
+
+def mix_weight(default: float, description: str, source: str = ASSUMED) -> Any:
+    """A non-negative weight of a category in a mix."""
+    return param(default, description, unit="weight", source=source, ge=0.0)
 
 
 def share(default: float, description: str, source: str = ASSUMED) -> Any:
@@ -121,44 +124,46 @@ class TimeConfig(Section):
         return (self.end - self.start + 1) * self.steps_per_year
 
 
-class SegmentShares(Shares):
-    """Shares of the talent-pool segments."""
+class SegmentShares(Mix):
+    """Weights of the talent-pool segments (normalised: they read as shares)."""
 
-    sv_tech: float = share(0.40, "Silicon Valley tech (software, AI/ML, hardware).")
-    finance: float = share(0.18, "Finance.")
-    academia: float = share(0.14, "Academia and research.")
-    business_other: float = share(0.28, "Business and other fields.")
+    sv_tech: float = mix_weight(0.40, "Silicon Valley tech (software, AI/ML, hardware).")
+    finance: float = mix_weight(0.18, "Finance.")
+    academia: float = mix_weight(0.14, "Academia and research.")
+    business_other: float = mix_weight(0.28, "Business and other fields.")
 
 
-class EntrantSegmentShares(Shares):
-    """Shares of the segments among new graduates entering the pool."""
+class EntrantSegmentShares(Mix):
+    """Weights of the segments among new graduates entering the pool (normalised)."""
 
-    sv_tech: float = share(
+    sv_tech: float = mix_weight(
         0.20,
         "Silicon Valley tech (software, AI/ML, hardware).",
         "assumed; informed by E17 (engineering majors were 13.1 % of returnees in 2015)",
     )
-    finance: float = share(0.25, "Finance.", "assumed; informed by E15 (business majors 35.2 %)")
-    academia: float = share(0.10, "Academia and research.")
-    business_other: float = share(
+    finance: float = mix_weight(
+        0.25, "Finance.", "assumed; informed by E15 (business majors 35.2 %)"
+    )
+    academia: float = mix_weight(0.10, "Academia and research.")
+    business_other: float = mix_weight(
         0.45, "Business and other fields.", "assumed; informed by E15, E16 (social science 20.8 %)"
     )
 
 
-class SkillShares(Shares):
-    """Shares of skills inside the Silicon Valley tech segment."""
+class SkillShares(Mix):
+    """Weights of skills inside the Silicon Valley tech segment (normalised)."""
 
-    software: float = share(0.65, "Software engineering.")
-    ai_ml: float = share(0.12, "AI and machine learning (heavy-tailed Chinese offers).")
-    hardware: float = share(0.23, "Hardware and semiconductors.")
+    software: float = mix_weight(0.65, "Software engineering.")
+    ai_ml: float = mix_weight(0.12, "AI and machine learning (heavy-tailed Chinese offers).")
+    hardware: float = mix_weight(0.23, "Hardware and semiconductors.")
 
 
-class EducationShares(Shares):
-    """Shares of highest degrees."""
+class EducationShares(Mix):
+    """Weights of highest degrees (normalised)."""
 
-    bachelor: float = share(0.2, "Bachelor's degree.")
-    master: float = share(0.6, "Master's degree.")
-    phd: float = share(0.2, "Doctorate.")
+    bachelor: float = mix_weight(0.2, "Bachelor's degree.")
+    master: float = mix_weight(0.6, "Master's degree.")
+    phd: float = mix_weight(0.2, "Doctorate.")
 
 
 def _edu(bachelor: float, master: float, phd: float) -> Any:
@@ -577,10 +582,10 @@ class BelongingConfig(Section):
 
 def fit_weight(default: float, description: str) -> Any:
     """A non-negative relative weight of a sector in a segment's Chinese offers."""
-    return param(default, description, unit="weight", ge=0.0)
+    return mix_weight(default, description)
 
 
-class OfferFit(Section):
+class OfferFit(Mix):
     """Relative weights of a segment's Chinese offers by sector, at the start of the run.
 
     The model divides them by their sum, so they need not add to one (the defaults do, and
@@ -592,12 +597,6 @@ class OfferFit(Section):
     education: float = fit_weight(0.2, "Education and research.")
     manufacturing: float = fit_weight(0.2, "Manufacturing.")
     other: float = fit_weight(0.2, "State-owned and other.")
-
-    @model_validator(mode="after")
-    def _some_weight(self) -> OfferFit:
-        if sum(self.model_dump().values()) <= 0:
-            raise ValueError("at least one sector needs a positive weight")
-        return self
 
 
 def _fit(t: float, f: float, e: float, m: float, o: float) -> Any:

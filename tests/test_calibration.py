@@ -1,0 +1,252 @@
+"""Calibration: targets, priors, the distance, parameter recovery, resume, outputs, bad input."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from talentsim.calibration import (
+    Simulator,
+    TargetDistance,
+    prepare,
+    random_variable,
+    summary_statistics,
+)
+from talentsim.cli import main
+from talentsim.loader import load_scenario
+from talentsim.scenario import Prior
+from talentsim.survey import LEVEL, SECTOR
+from talentsim.targets import TargetsError, load_targets
+
+TRUE = {"china.sectors.technology.demand_growth": 0.35, "careers.returnee_step_up": 0.6}
+SMALL = """
+extends: talentsim:baseline
+name: recovery
+seed: 7
+calibration:
+  targets: targets.csv
+  population: 1500
+  parameters:
+    china.sectors.technology.demand_growth: {distribution: uniform, low: 0.0, high: 0.7}
+    careers.returnee_step_up: {distribution: uniform, low: 0.0, high: 0.9}
+  abc: {population_size: 40, generations: GENERATIONS, min_epsilon: 0.3, seed: 11}
+"""
+
+
+def test_the_packaged_targets_and_their_standard_errors() -> None:
+    targets = load_targets()
+    tech = targets[(targets["category"] == "technology") & (targets["kind"] == "share")]
+    assert tech.set_index("year")["value"].to_dict() == {2015: 0.10, 2017: 0.155}
+    se_2017 = tech.set_index("year")["se"][2017]
+    assert se_2017 == pytest.approx(math.sqrt(0.155 * 0.845 / 1821))
+    assert 0.0084 < se_2017 < 0.0086  # "about 0.85 points" (DESIGN.md)
+    alt = load_targets(Path(__file__).parents[1] / "src/talentsim/data/survey_targets_alt_2015.csv")
+    assert alt[(alt["category"] == "technology") & (alt["year"] == 2015)]["value"].iloc[0] == 0.145
+
+
+def test_distance_counts_misses_in_standard_errors_and_penalises_ranks() -> None:
+    distance = TargetDistance(
+        se={"a": 0.01, "b": 0.05}, weight={"a": 1.0, "b": 1.0}, ranks=["r"], rank_penalty=2.0
+    )
+    observed = {"a": 0.10, "b": 0.50, "r": 1.0}
+    one_se_a = {"a": 0.11, "b": 0.50, "r": 1.0}
+    one_se_b = {"a": 0.10, "b": 0.55, "r": 1.0}
+    assert distance(one_se_a, observed) == pytest.approx(distance(one_se_b, observed))
+    assert distance(one_se_a, observed) == pytest.approx(math.sqrt(0.5))
+    assert distance(observed, observed) == 0.0
+    wrong_rank = {"a": 0.10, "b": 0.50, "r": 0.0}
+    assert distance(wrong_rank, observed) == pytest.approx(2.0)
+    assert distance({"a": float("nan"), "b": 0.5, "r": 1.0}, observed) == math.inf
+    weighted = TargetDistance(se={"a": 0.01, "b": 0.05}, weight={"a": 3.0, "b": 1.0},
+                              ranks=[], rank_penalty=0)
+    assert weighted(one_se_a, observed) > weighted(one_se_b, observed)
+
+
+def test_priors_respect_their_bounds() -> None:
+    np.random.seed(1)  # noqa: NPY002 (pyabc's random variables draw from the global one)
+    normal = random_variable(Prior(distribution="normal", mean=0.3, sd=0.2, low=0.0, high=0.5))
+    lognormal = random_variable(Prior(distribution="lognormal", median=1.0, sd=1.0, high=2.0))
+    draws = np.array([normal.rvs() for _ in range(500)])
+    assert draws.min() >= 0.0 and draws.max() <= 0.5
+    logs = np.array([lognormal.rvs() for _ in range(500)])
+    assert logs.min() > 0 and logs.max() <= 2.0
+    assert normal.pdf(0.6) == 0 and lognormal.pdf(3.0) == 0
+
+
+def test_summary_statistics_from_a_survey() -> None:
+    survey = pd.DataFrame([
+        {"year": 2015, "measure": SECTOR, "category": "technology", "share": 0.1, "rank": 2},
+        {"year": 2015, "measure": SECTOR, "category": "finance", "share": 0.2, "rank": 1},
+        {"year": 2017, "measure": LEVEL, "category": "staff", "share": 0.6, "rank": 1},
+    ])
+    keys = [f"share|2015|{SECTOR}|technology", f"rank|2015|{SECTOR}|finance",
+            f"rank|2015|{SECTOR}|technology", f"share|2017|{LEVEL}|staff",
+            f"share|2016|{SECTOR}|technology"]
+    stats = summary_statistics(survey, keys)
+    assert stats[keys[0]] == 0.1 and stats[keys[1]] == 1.0 and stats[keys[2]] == 0.0
+    assert stats[keys[3]] == 0.6 and math.isnan(stats[keys[4]])
+
+
+def _synthetic_targets(folder: Path) -> None:
+    """Targets simulated from TRUE (means of ten runs), with the real surveys' sizes."""
+    (folder / "targets.csv").write_text(
+        "kind,year,n,measure,category,value\nshare,2015,913,employment sector of returnees,"
+        "technology,0.1\n"
+    )
+    loaded = load_scenario(_scenario(folder, 3))
+    setup = prepare(loaded)
+    keys = [f"share|2015|{SECTOR}|technology", f"share|2017|{SECTOR}|technology",
+            f"share|2017|{LEVEL}|staff", f"share|2017|{LEVEL}|junior manager"]
+    simulator = Simulator(setup.simulator.base, {"a": list(TRUE)[0], "b": list(TRUE)[1]}, keys)
+    np.random.seed(3)  # noqa: NPY002
+    runs = pd.DataFrame([simulator({"a": TRUE[list(TRUE)[0]], "b": TRUE[list(TRUE)[1]]})
+                         for _ in range(10)]).mean()
+    rows = ["kind,year,n,measure,category,value"]
+    for key in keys:
+        _, year, measure, category = key.split("|")
+        rows.append(f"share,{year},{1821 if year == '2017' else 913},{measure},{category},"
+                    f"{runs[key]:.4f}")
+    (folder / "targets.csv").write_text("\n".join(rows) + "\n")
+
+
+def _scenario(folder: Path, generations: int) -> Path:
+    path = folder / "recovery.yaml"
+    path.write_text(SMALL.replace("GENERATIONS", str(generations)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def recovered(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("recovery")
+    _synthetic_targets(folder)
+    out = folder / "out"
+    result = CliRunner().invoke(
+        main, ["calibrate", str(_scenario(folder, 2)), "--out", str(out), "--workers", "1",
+               "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    resumed = CliRunner().invoke(
+        main, ["calibrate", str(_scenario(folder, 4)), "--out", str(out), "--workers", "1",
+               "--resume", "--quiet"],
+    )
+    assert resumed.exit_code == 0, resumed.output
+    return out
+
+
+def test_parameter_recovery(recovered: Path) -> None:
+    summary = pd.read_parquet(recovered / "posterior_summary.parquet").set_index("parameter")
+    for key, value in TRUE.items():
+        assert summary.loc[key, "q05"] <= value <= summary.loc[key, "q95"], (key, summary)
+    demand = summary.loc["china.sectors.technology.demand_growth"]
+    assert demand["q95"] - demand["q05"] < 0.6  # narrower than the prior (0 to 0.7)
+
+
+def test_resume_continues_the_same_history(recovered: Path) -> None:
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{recovered / 'history.db'}", _id=1)
+    assert history.max_t == 3  # two generations, then two more on resume
+    assert len(history.all_runs()) == 1
+    populations = history.get_all_populations()
+    assert list(populations[populations["t"] >= 0]["t"]) == [0, 1, 2, 3]
+    assert populations["epsilon"].is_monotonic_decreasing
+
+
+def test_outputs(recovered: Path) -> None:
+    for name in ("posterior.parquet", "calibrated.yaml", "posterior_sample.csv",
+                 "posterior_sample.yaml", "predictive.parquet", "fit.parquet", "report.md",
+                 "posterior_marginals.png", "posterior_pairs.svg", "fit.png"):
+        assert (recovered / name).stat().st_size > 0, name
+    posterior = pd.read_parquet(recovered / "posterior.parquet")
+    assert posterior["weight"].sum() == pytest.approx(1.0) and len(posterior) == 40
+    calibrated = load_scenario(recovered / "calibrated.yaml").scenario
+    median = pd.read_parquet(recovered / "posterior_summary.parquet").set_index("parameter")
+    assert calibrated.careers.returnee_step_up == pytest.approx(
+        median.loc["careers.returnee_step_up", "median"], rel=1e-5
+    )
+    ensemble = CliRunner().invoke(main, ["sweep", str(recovered / "posterior_sample.yaml"),
+                                         "--dry-run"])
+    assert ensemble.exit_code == 0 and "50 runs" in ensemble.output
+    report = (recovered / "report.md").read_text()
+    assert "| parameter | median | 5 % | 95 % |" in report and "error (SE)" in report
+    from PIL import Image
+
+    with Image.open(recovered / "fit.png") as image:
+        assert image.size[0] > 500 and image.size[1] > 200
+
+
+BAD_TARGETS = {
+    "share above one": ("share,2017,1821,employment sector of returnees,technology,1.5",
+                        "must lie in [0, 1]"),
+    "unknown category": ("share,2017,1821,employment sector of returnees,retail,0.1",
+                         "does not produce the category 'retail'"),
+    "unknown measure": ("share,2017,1821,salary of returnees,technology,0.1",
+                        "does not produce the measure"),
+    "missing sample size": ("share,2017,,employment sector of returnees,technology,0.1",
+                            "sample size n is missing"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TARGETS))
+def test_bad_targets(tmp_path: Path, case: str) -> None:
+    row, fragment = BAD_TARGETS[case]
+    (tmp_path / "targets.csv").write_text("kind,year,n,measure,category,value\n" + row + "\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["calibrate", str(_scenario(tmp_path, 2)), "--out",
+                                       str(out)])
+    assert result.exit_code == 2 and fragment in result.output, result.output
+    assert "targets.csv, row 2" in result.output and not out.exists()
+
+
+def test_empty_targets_file(tmp_path: Path) -> None:
+    (tmp_path / "targets.csv").write_text("")
+    result = CliRunner().invoke(main, ["calibrate", str(_scenario(tmp_path, 2)), "--out",
+                                       str(tmp_path / "out")])
+    assert result.exit_code == 2 and "cannot be read" in result.output
+    with pytest.raises(TargetsError, match="no rows"):
+        (tmp_path / "header.csv").write_text("kind,year,n,measure,category,value\n")
+        load_targets(tmp_path / "header.csv")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("    careers.returnee_step_up: {distribution: uniform, low: 0.9, high: 0.2}\n",
+         "lower bound (0.9) must be below the upper bound (0.2)"),
+        ("    careers.returnee_stepup: {distribution: uniform, low: 0, high: 1}\n",
+         "did you mean 'careers.returnee_step_up'"),
+        ("    careers.returnee_step_up: {distribution: normal, mean: 0.2}\n",
+         "needs sd"),
+        ("    visas.h1b_approval_rate: {distribution: uniform, low: 0.5, high: 1.5}\n",
+         "less than or equal to 1"),
+    ],
+)
+def test_bad_priors(tmp_path: Path, text: str, fragment: str) -> None:
+    (tmp_path / "targets.csv").write_text(
+        "kind,year,n,measure,category,value\nshare,2015,913,employment sector of returnees,"
+        "technology,0.1\n"
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text("extends: talentsim:baseline\ncalibration:\n  targets: targets.csv\n"
+                    "  parameters:\n" + text)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(out)])
+    assert result.exit_code == 2 and fragment in result.output, result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_no_calibration_block_and_resume_without_history(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["calibrate", "baseline", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "no `calibration:` block" in result.output
+    (tmp_path / "targets.csv").write_text(
+        "kind,year,n,measure,category,value\nshare,2015,913,employment sector of returnees,"
+        "technology,0.1\n"
+    )
+    resume = CliRunner().invoke(main, ["calibrate", str(_scenario(tmp_path, 2)), "--out",
+                                       str(tmp_path / "none"), "--resume"])
+    assert resume.exit_code == 2 and "no calibration to resume" in resume.output
