@@ -94,9 +94,10 @@ def test_summary_statistics_from_a_survey() -> None:
 
 def _synthetic_targets(folder: Path) -> None:
     """Targets simulated from TRUE (means of ten runs), with the real surveys' sizes."""
-    (folder / "targets.csv").write_text(
-        "kind,year,n,measure,category,value\nshare,2015,913,employment sector of returnees,"
-        "technology,0.1\n"
+    (folder / "targets.csv").write_text(  # a placeholder that surveys 2015 and 2017
+        "kind,year,n,measure,category,value\n"
+        "share,2015,913,employment sector of returnees,technology,0.1\n"
+        "share,2017,1821,employment sector of returnees,technology,0.1\n"
     )
     loaded = load_scenario(_scenario(folder, 3))
     setup = prepare(loaded)
