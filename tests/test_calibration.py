@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -62,8 +63,9 @@ def test_distance_counts_misses_in_standard_errors_and_penalises_ranks() -> None
     wrong_rank = {"a": 0.10, "b": 0.50, "r": 0.0}
     assert distance(wrong_rank, observed) == pytest.approx(2.0)
     assert distance({"a": float("nan"), "b": 0.5, "r": 1.0}, observed) == math.inf
-    weighted = TargetDistance(se={"a": 0.01, "b": 0.05}, weight={"a": 3.0, "b": 1.0},
-                              ranks=[], rank_penalty=0)
+    weighted = TargetDistance(
+        se={"a": 0.01, "b": 0.05}, weight={"a": 3.0, "b": 1.0}, ranks=[], rank_penalty=0
+    )
     assert weighted(one_se_a, observed) > weighted(one_se_b, observed)
 
 
@@ -79,14 +81,20 @@ def test_priors_respect_their_bounds() -> None:
 
 
 def test_summary_statistics_from_a_survey() -> None:
-    survey = pd.DataFrame([
-        {"year": 2015, "measure": SECTOR, "category": "technology", "share": 0.1, "rank": 2},
-        {"year": 2015, "measure": SECTOR, "category": "finance", "share": 0.2, "rank": 1},
-        {"year": 2017, "measure": LEVEL, "category": "staff", "share": 0.6, "rank": 1},
-    ])
-    keys = [f"share|2015|{SECTOR}|technology", f"rank|2015|{SECTOR}|finance",
-            f"rank|2015|{SECTOR}|technology", f"share|2017|{LEVEL}|staff",
-            f"share|2016|{SECTOR}|technology"]
+    survey = pd.DataFrame(
+        [
+            {"year": 2015, "measure": SECTOR, "category": "technology", "share": 0.1, "rank": 2},
+            {"year": 2015, "measure": SECTOR, "category": "finance", "share": 0.2, "rank": 1},
+            {"year": 2017, "measure": LEVEL, "category": "staff", "share": 0.6, "rank": 1},
+        ]
+    )
+    keys = [
+        f"share|2015|{SECTOR}|technology",
+        f"rank|2015|{SECTOR}|finance",
+        f"rank|2015|{SECTOR}|technology",
+        f"share|2017|{LEVEL}|staff",
+        f"share|2016|{SECTOR}|technology",
+    ]
     stats = summary_statistics(survey, keys)
     assert stats[keys[0]] == 0.1 and stats[keys[1]] == 1.0 and stats[keys[2]] == 0.0
     assert stats[keys[3]] == 0.6 and math.isnan(stats[keys[4]])
@@ -101,17 +109,23 @@ def _synthetic_targets(folder: Path) -> None:
     )
     loaded = load_scenario(_scenario(folder, 3))
     setup = prepare(loaded)
-    keys = [f"share|2015|{SECTOR}|technology", f"share|2017|{SECTOR}|technology",
-            f"share|2017|{LEVEL}|staff", f"share|2017|{LEVEL}|junior manager"]
-    simulator = Simulator(setup.simulator.base, {"a": list(TRUE)[0], "b": list(TRUE)[1]}, keys)
+    keys = [
+        f"share|2015|{SECTOR}|technology",
+        f"share|2017|{SECTOR}|technology",
+        f"share|2017|{LEVEL}|staff",
+        f"share|2017|{LEVEL}|junior manager",
+    ]
+    names = dict(zip(("a", "b"), TRUE, strict=True))
+    simulator = Simulator(setup.simulator.base, names, keys)
     np.random.seed(3)  # noqa: NPY002
-    runs = pd.DataFrame([simulator({"a": TRUE[list(TRUE)[0]], "b": TRUE[list(TRUE)[1]]})
-                         for _ in range(10)]).mean()
+    truth = {name: TRUE[key] for name, key in names.items()}
+    runs = pd.DataFrame([simulator(truth) for _ in range(10)]).mean()
     rows = ["kind,year,n,measure,category,value"]
     for key in keys:
         _, year, measure, category = key.split("|")
-        rows.append(f"share,{year},{1821 if year == '2017' else 913},{measure},{category},"
-                    f"{runs[key]:.4f}")
+        rows.append(
+            f"share,{year},{1821 if year == '2017' else 913},{measure},{category},{runs[key]:.4f}"
+        )
     (folder / "targets.csv").write_text("\n".join(rows) + "\n")
 
 
@@ -127,13 +141,22 @@ def recovered(tmp_path_factory) -> Path:
     _synthetic_targets(folder)
     out = folder / "out"
     result = CliRunner().invoke(
-        main, ["calibrate", str(_scenario(folder, 2)), "--out", str(out), "--workers", "1",
-               "--quiet"],
+        main,
+        ["calibrate", str(_scenario(folder, 2)), "--out", str(out), "--workers", "1", "--quiet"],
     )
     assert result.exit_code == 0, result.output
     resumed = CliRunner().invoke(
-        main, ["calibrate", str(_scenario(folder, 4)), "--out", str(out), "--workers", "1",
-               "--resume", "--quiet"],
+        main,
+        [
+            "calibrate",
+            str(_scenario(folder, 4)),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--resume",
+            "--quiet",
+        ],
     )
     assert resumed.exit_code == 0, resumed.output
     return out
@@ -159,9 +182,19 @@ def test_resume_continues_the_same_history(recovered: Path) -> None:
 
 
 def test_outputs(recovered: Path) -> None:
-    for name in ("posterior.parquet", "calibrated.yaml", "posterior_sample.csv",
-                 "posterior_sample.yaml", "predictive.parquet", "fit.parquet", "report.md",
-                 "posterior_marginals.png", "posterior_pairs.svg", "fit.png"):
+    for name in (
+        "posterior.parquet",
+        "manifest.json",
+        "calibrated.yaml",
+        "posterior_sample.csv",
+        "posterior_sample.yaml",
+        "predictive.parquet",
+        "fit.parquet",
+        "report.md",
+        "posterior_marginals.png",
+        "posterior_pairs.svg",
+        "fit.png",
+    ):
         assert (recovered / name).stat().st_size > 0, name
     posterior = pd.read_parquet(recovered / "posterior.parquet")
     assert posterior["weight"].sum() == pytest.approx(1.0) and len(posterior) == 40
@@ -170,9 +203,14 @@ def test_outputs(recovered: Path) -> None:
     assert calibrated.careers.returnee_step_up == pytest.approx(
         median.loc["careers.returnee_step_up", "median"], rel=1e-5
     )
-    ensemble = CliRunner().invoke(main, ["sweep", str(recovered / "posterior_sample.yaml"),
-                                         "--dry-run"])
+    ensemble = CliRunner().invoke(
+        main, ["sweep", str(recovered / "posterior_sample.yaml"), "--dry-run"]
+    )
     assert ensemble.exit_code == 0 and "50 runs" in ensemble.output
+    manifest = json.loads((recovered / "manifest.json").read_text())
+    assert manifest["kind"] == "calibration" and manifest["generations"] == 4
+    assert manifest["abc_seed"] == 11 and len(manifest["targets_sha256"]) == 64
+    assert 0 < manifest["simulations"] < manifest["simulations_total"]  # the resumed part only
     report = (recovered / "report.md").read_text()
     assert "| parameter | median | 5 % | 95 % |" in report and "error (SE)" in report
     from PIL import Image
@@ -182,14 +220,22 @@ def test_outputs(recovered: Path) -> None:
 
 
 BAD_TARGETS = {
-    "share above one": ("share,2017,1821,employment sector of returnees,technology,1.5",
-                        "must lie in [0, 1]"),
-    "unknown category": ("share,2017,1821,employment sector of returnees,retail,0.1",
-                         "does not produce the category 'retail'"),
-    "unknown measure": ("share,2017,1821,salary of returnees,technology,0.1",
-                        "does not produce the measure"),
-    "missing sample size": ("share,2017,,employment sector of returnees,technology,0.1",
-                            "sample size n is missing"),
+    "share above one": (
+        "share,2017,1821,employment sector of returnees,technology,1.5",
+        "must lie in [0, 1]",
+    ),
+    "unknown category": (
+        "share,2017,1821,employment sector of returnees,retail,0.1",
+        "does not produce the category 'retail'",
+    ),
+    "unknown measure": (
+        "share,2017,1821,salary of returnees,technology,0.1",
+        "does not produce the measure",
+    ),
+    "missing sample size": (
+        "share,2017,,employment sector of returnees,technology,0.1",
+        "sample size n is missing",
+    ),
 }
 
 
@@ -198,16 +244,16 @@ def test_bad_targets(tmp_path: Path, case: str) -> None:
     row, fragment = BAD_TARGETS[case]
     (tmp_path / "targets.csv").write_text("kind,year,n,measure,category,value\n" + row + "\n")
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["calibrate", str(_scenario(tmp_path, 2)), "--out",
-                                       str(out)])
+    result = CliRunner().invoke(main, ["calibrate", str(_scenario(tmp_path, 2)), "--out", str(out)])
     assert result.exit_code == 2 and fragment in result.output, result.output
     assert "targets.csv, row 2" in result.output and not out.exists()
 
 
 def test_empty_targets_file(tmp_path: Path) -> None:
     (tmp_path / "targets.csv").write_text("")
-    result = CliRunner().invoke(main, ["calibrate", str(_scenario(tmp_path, 2)), "--out",
-                                       str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["calibrate", str(_scenario(tmp_path, 2)), "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 2 and "cannot be read" in result.output
     with pytest.raises(TargetsError, match="no rows"):
         (tmp_path / "header.csv").write_text("kind,year,n,measure,category,value\n")
@@ -217,14 +263,19 @@ def test_empty_targets_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("    careers.returnee_step_up: {distribution: uniform, low: 0.9, high: 0.2}\n",
-         "lower bound (0.9) must be below the upper bound (0.2)"),
-        ("    careers.returnee_stepup: {distribution: uniform, low: 0, high: 1}\n",
-         "did you mean 'careers.returnee_step_up'"),
-        ("    careers.returnee_step_up: {distribution: normal, mean: 0.2}\n",
-         "needs sd"),
-        ("    visas.h1b_approval_rate: {distribution: uniform, low: 0.5, high: 1.5}\n",
-         "less than or equal to 1"),
+        (
+            "    careers.returnee_step_up: {distribution: uniform, low: 0.9, high: 0.2}\n",
+            "lower bound (0.9) must be below the upper bound (0.2)",
+        ),
+        (
+            "    careers.returnee_stepup: {distribution: uniform, low: 0, high: 1}\n",
+            "did you mean 'careers.returnee_step_up'",
+        ),
+        ("    careers.returnee_step_up: {distribution: normal, mean: 0.2}\n", "needs sd"),
+        (
+            "    visas.h1b_approval_rate: {distribution: uniform, low: 0.5, high: 1.5}\n",
+            "less than or equal to 1",
+        ),
     ],
 )
 def test_bad_priors(tmp_path: Path, text: str, fragment: str) -> None:
@@ -233,8 +284,9 @@ def test_bad_priors(tmp_path: Path, text: str, fragment: str) -> None:
         "technology,0.1\n"
     )
     path = tmp_path / "bad.yaml"
-    path.write_text("extends: talentsim:baseline\ncalibration:\n  targets: targets.csv\n"
-                    "  parameters:\n" + text)
+    path.write_text(
+        "extends: talentsim:baseline\ncalibration:\n  targets: targets.csv\n  parameters:\n" + text
+    )
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(out)])
     assert result.exit_code == 2 and fragment in result.output, result.output
@@ -248,6 +300,8 @@ def test_no_calibration_block_and_resume_without_history(tmp_path: Path) -> None
         "kind,year,n,measure,category,value\nshare,2015,913,employment sector of returnees,"
         "technology,0.1\n"
     )
-    resume = CliRunner().invoke(main, ["calibrate", str(_scenario(tmp_path, 2)), "--out",
-                                       str(tmp_path / "none"), "--resume"])
+    resume = CliRunner().invoke(
+        main,
+        ["calibrate", str(_scenario(tmp_path, 2)), "--out", str(tmp_path / "none"), "--resume"],
+    )
     assert resume.exit_code == 2 and "no calibration to resume" in resume.output

@@ -310,6 +310,12 @@ def run_abc(
     return abc.history
 
 
+def simulations_from(history: pyabc.History, first: int) -> int:
+    """Simulations run for generations `first` onwards (those of one invocation)."""
+    populations = history.get_all_populations()
+    return int(populations.loc[populations["t"] >= first, "samples"].sum())
+
+
 class GenerationLog(logging.Handler):
     """Forward pyabc's per-generation lines (epsilon, acceptance, particles) to a callback."""
 

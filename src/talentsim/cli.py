@@ -423,9 +423,22 @@ def calibrate(
         else (InProcess() if workers == 1 else LocalPool(workers))
     )
     try:
+        started = dt.datetime.now(dt.UTC)
+        first = 0
+        if resume:
+            import pyabc
+
+            first = pyabc.History(f"sqlite:///{history_file}", _id=1).max_t + 1
+        clock = time.perf_counter()
         history = cal.run_abc(setup, folder, cal.make_sampler(workers, client), resume)
+        timing = {
+            "started_utc": started.isoformat(timespec="seconds"),
+            "abc_seconds": time.perf_counter() - clock,
+            "simulations": cal.simulations_from(history, first),
+            "workers": "dask " + scheduler if scheduler else workers,
+        }
         command = "talentsim " + " ".join(sys.argv[1:]) if sys.argv else "talentsim calibrate"
-        results = write_outputs(setup, history, loaded, folder, executor, command)
+        results = write_outputs(setup, history, loaded, folder, executor, command, timing)
     except cal.CalibrationError as err:
         raise InputError(f"{err.key}: {err.message}") from None
     finally:

@@ -7,7 +7,10 @@ against the targets, figures and a report.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
+import platform
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +177,45 @@ def ensemble_yaml(loaded: LoadedScenario, folder: Path, size: int) -> str:
     return header + yaml.safe_dump(body, sort_keys=False)
 
 
+def calibration_manifest(
+    setup: CalibrationSetup,
+    loaded: LoadedScenario,
+    populations: pd.DataFrame,
+    command: str,
+    timing: dict[str, Any],
+) -> dict[str, Any]:
+    """What produced a calibration: scenario, hash, targets, seed, versions, commit, timing.
+
+    `timing` holds this invocation's start (``started_utc``), the seconds spent in ABC-SMC
+    (``abc_seconds``) and the simulations it ran (``simulations``).
+    """
+    from talentsim.results import git_commit, versions
+
+    digest = hashlib.sha256(setup.targets_path.read_bytes()).hexdigest()
+    seconds, sims = timing["abc_seconds"], timing["simulations"]
+    return {
+        "kind": "calibration",
+        "scenario": loaded.scenario.name,
+        "scenario_hash": loaded.hash,
+        "scenario_files": loaded.files,
+        "overrides": loaded.overrides,
+        "targets": str(setup.targets_path),
+        "targets_sha256": digest,
+        "abc_seed": setup.config.abc.seed,
+        "population": setup.config.population,
+        "parameters": list(setup.config.parameters),
+        "generations": int(populations["t"].max()) + 1,
+        "simulations_total": int(populations["samples"].sum()),
+        "versions": versions(),
+        "git_commit": git_commit(Path(__file__).resolve().parent) or git_commit(Path.cwd()),
+        "command": command,
+        "platform": platform.platform(),
+        **timing,
+        "abc_seconds": round(seconds, 1),
+        "simulations_per_second": round(sims / seconds, 2) if seconds > 0 else None,
+    }
+
+
 def write_outputs(
     setup: CalibrationSetup,
     history: pyabc.History,
@@ -181,11 +223,12 @@ def write_outputs(
     folder: Path,
     executor: Executor,
     command: str,
+    timing: dict[str, Any],
 ) -> dict[str, Any]:
     """Write every output of a calibration to `folder`.
 
-    The posterior, the calibrated scenario, the ensemble, the predictive check, the figures
-    and report.md. Returns the posterior summary, the fit and the generations.
+    The posterior, the calibrated scenario, the ensemble, the predictive check, the figures,
+    report.md and manifest.json. Returns the posterior summary, the fit and the generations.
     """
     from talentsim.calibration_report import write_figures, write_report
 
@@ -212,4 +255,8 @@ def write_outputs(
     bounds = {key: prior_bounds(setup.config.parameters[key]) for key in keys}
     write_figures(folder, posterior, keys, bounds, fit)
     write_report(folder, setup, summary, fit, populations, command, len(predictive))
+    manifest = calibration_manifest(
+        setup, loaded, populations[populations["t"] >= 0], command, timing
+    )
+    write_text_atomic(json.dumps(manifest, indent=2) + "\n", folder / "manifest.json")
     return {"summary": summary, "fit": fit, "populations": populations}
