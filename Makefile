@@ -32,8 +32,8 @@ run: install
 
 ## make test: install the test extras and run lint and the whole test suite
 test: install-test
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks experiments
+	$(VENV)/bin/ruff format --check src tests benchmarks experiments
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 $(VENV)/.installed-bench: $(VENV)/.installed-test
@@ -45,12 +45,12 @@ bench: $(VENV)/.installed-bench
 	$(PY) benchmarks/run_all.py
 
 lint: install-test
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks experiments
+	$(VENV)/bin/ruff format --check src tests benchmarks experiments
 
 format: install-test
-	$(VENV)/bin/ruff format src tests benchmarks
-	$(VENV)/bin/ruff check --fix src tests benchmarks
+	$(VENV)/bin/ruff format src tests benchmarks experiments
+	$(VENV)/bin/ruff check --fix src tests benchmarks experiments
 
 ## make regression-update: rewrite the fixed-seed regression baseline (commit it with a reason)
 regression-update: install-test

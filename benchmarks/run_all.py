@@ -15,7 +15,10 @@ shared and noisy, so the figures are printed and saved side by side with the goa
 - sweep_speedup_2_workers: a 40-run sweep on 2 local worker processes against 1;
 - sweep_overhead_ms_per_run: worker time per run not spent in the model, on a warm pool of
   2 local processes and a local Dask cluster of 2;
-- sweep_peak_rss_ratio: peak memory of a 2,000-run sweep over that of a 200-run sweep.
+- sweep_peak_rss_ratio: peak memory of a 2,000-run sweep over that of a 200-run sweep;
+- calibration_sims_per_second: the baseline calibration's simulations (its particles and
+  population) per second on 2 local workers, over its first two generations; and the wall
+  time of the whole calibration, from the manifest of the curated run in results/calibration/.
 
 An agent-step is one active worker in one step (the pool grows about 4.7-fold by 2030 as
 graduates enter, so the run has about 2.2 active agent-steps per starting agent-step); the
@@ -45,7 +48,9 @@ GOALS = {
     "sweep_speedup_2_workers": ">= 1.8",
     "sweep_overhead_ms_per_run": "< 50",
     "sweep_peak_rss_ratio": "<= 1.2",
+    "calibration_wall_minutes": "< 30",
 }
+CURATED_CALIBRATION = HERE.parent / "results" / "calibration" / "manifest.json"
 
 
 def run_json(*args: str) -> dict:
@@ -112,10 +117,38 @@ def sweep_figures() -> dict:
     }
 
 
+def calibration_figures() -> dict:
+    """Simulations per second (measured now) and the curated full calibration's wall time."""
+    print("calibration: the first two generations of the baseline calibration ...", flush=True)
+    bench = run_json(str(HERE / "bench_calibration.py"), "2")
+    print(f"  {bench['calibration_sims_per_second']:.1f} simulations per second on 2 workers")
+    figures = {
+        "calibration_sims_per_second": bench["calibration_sims_per_second"],
+        "calibration_details": bench,
+    }
+    if CURATED_CALIBRATION.exists():
+        full = json.loads(CURATED_CALIBRATION.read_text())
+        figures["calibration_wall_minutes"] = round(full["abc_seconds"] / 60, 1)
+        figures["calibration_full_run"] = {
+            k: full[k]
+            for k in (
+                "started_utc",
+                "abc_seconds",
+                "simulations",
+                "workers",
+                "simulations_per_second",
+                "git_commit",
+            )
+        }
+        print(f"  full calibration ({full['started_utc']}): {full['abc_seconds'] / 60:.1f} min")
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="sizes up to 100,000 only")
-    parser.add_argument("--skip-sweeps", action="store_true", help="model benchmarks only")
+    parser.add_argument("--skip-sweeps", action="store_true", help="no sweep benchmarks")
+    parser.add_argument("--skip-calibration", action="store_true", help="no calibration benchmark")
     args = parser.parse_args()
     sizes = [s for s in SIZES if not args.quick or s <= 100_000]
     from talentsim import __version__
@@ -177,6 +210,8 @@ def main() -> None:
         latest["peak_rss_mb_1m"] = round(by_size[1_000_000]["peak_rss_mb"], 1)
     if not args.skip_sweeps:
         latest.update(sweep_figures())
+    if not args.skip_calibration:
+        latest.update(calibration_figures())
     RESULTS.mkdir(exist_ok=True)
     plot_scaling(rows, RESULTS / "scaling.png")
     tmp = RESULTS / "latest.json.tmp"

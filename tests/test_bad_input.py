@@ -39,7 +39,7 @@ CASES = {
     "intervention_outside_run": (
         "extends: talentsim:baseline\n"
         "timeline:\n  - {param: macro.tension, from: 2045, set: 0.5}\n",
-        ["timeline[1]", "line 3", "outside the run"],
+        ["timeline[0]", "line 3", "outside the run"],
     ),
     "not_a_mapping": ("- just\n- a list\n", ["expected a mapping"]),
     "duplicate_key": ("seed: 1\nseed: 2\n", ["duplicate key", "line 2", "key 'seed'"]),

@@ -28,15 +28,18 @@ def first(runs: pd.DataFrame, year: int) -> pd.Series:
 
 
 def main() -> None:
+    """Check the sweep folder named on the command line; exit 1 if acceptance is not met."""
     folder = Path(sys.argv[1])
     runs = pd.read_parquet(folder / "runs.parquet")
     runs = runs[runs["status"] == "ok"]
     targets = load_targets()
     tech = targets[(targets["kind"] == "share") & (targets["category"] == "technology")]
-    lines = [f"Posterior predictive check: {len(runs)} runs of the calibrated baseline "
-             f"({folder}).", "",
-             "| year | survey | simulated median | 90 % of runs | error (SE) | within 2 SE |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"Posterior predictive check: {len(runs)} runs of the calibrated baseline ({folder}).",
+        "",
+        "| year | survey | simulated median | 90 % of runs | error (SE) | within 2 SE |",
+        "|---|---|---|---|---|---|",
+    ]
     ok = True
     for row in tech.itertuples():
         shares = runs[f"survey_{row.year}_technology"]
@@ -51,9 +54,13 @@ def main() -> None:
     finance_2015 = float((first(runs, 2015) == "finance").mean())
     tech_2017 = float((first(runs, 2017) == "technology").mean())
     ok &= finance_2015 >= 0.8 and tech_2017 >= 0.8
-    lines += ["", f"Finance ranks first in 2015 in {finance_2015:.0%} of runs; technology ranks "
-              f"first in 2017 in {tech_2017:.0%} of runs (goal: at least 80 % each).", "",
-              f"Acceptance: {'met' if ok else 'NOT met'}."]
+    lines += [
+        "",
+        f"Finance ranks first in 2015 in {finance_2015:.0%} of runs; technology ranks "
+        f"first in 2017 in {tech_2017:.0%} of runs (goal: at least 80 % each).",
+        "",
+        f"Acceptance: {'met' if ok else 'NOT met'}.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if len(sys.argv) > 2:

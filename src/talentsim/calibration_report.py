@@ -159,12 +159,14 @@ def write_report(
         "",
         "## Generations",
         "",
-        "| generation | epsilon | simulations | acceptance rate |",
-        "|---|---|---|---|",
+        "| generation | epsilon | simulations | acceptance rate | effective sample size |",
+        "|---|---|---|---|---|",
     ]
     for row in generations.itertuples():
         rate = row.particles / row.samples if row.samples else float("nan")
-        lines.append(f"| {row.t} | {row.epsilon:.3g} | {row.samples} | {rate:.2f} |")
+        lines.append(
+            f"| {row.t} | {row.epsilon:.3g} | {row.samples} | {rate:.2f} | {row.ess:.0f} |"
+        )
     lines += [
         "",
         "## Posterior",

@@ -155,12 +155,22 @@ def load_scenario(path: str | Path | None, overrides: list[str] | None = None) -
         check_timeline(scenario)
     except TimelineError as err:
         index, message = err.index, err.message
-        key = f"timeline[{index}]" if index is not None else "timeline"
         origin = _origin_for(origins, ("timeline", index) if index is not None else ("timeline",))
+        key = f"timeline[{_index_in_file(origins, index)}]" if index is not None else "timeline"
         raise ScenarioError([(origin, key, message)]) from None
     return LoadedScenario(
         scenario=scenario, files=[str(f) for f in files], overrides=overrides, origins=origins
     )
+
+
+def _index_in_file(origins: dict[KeyPath, Origin], index: int) -> int:
+    """Position of merged timeline entry `index` in the file that wrote it.
+
+    Timelines concatenate along the `extends` chain, so the merged index would point past
+    the entries of the user's own file.
+    """
+    file = origins.get(("timeline", index), (None, None))[0]
+    return sum(1 for j in range(index) if origins.get(("timeline", j), (None, None))[0] == file)
 
 
 # --------------------------------------------------------------------------- YAML reading

@@ -177,6 +177,19 @@ def ensemble_yaml(loaded: LoadedScenario, folder: Path, size: int) -> str:
     return header + yaml.safe_dump(body, sort_keys=False)
 
 
+def with_effective_sample_size(history: pyabc.History, populations: pd.DataFrame) -> pd.DataFrame:
+    """Add each generation's effective sample size, (sum w)^2 / sum w^2, as column `ess`.
+
+    A small one (weights piled on a few particles) makes the posterior's intervals rough.
+    """
+    ess = {}
+    for t in populations["t"]:
+        if t >= 0:
+            weights = history.get_distribution(t=int(t))[1]
+            ess[t] = float(weights.sum() ** 2 / np.square(weights).sum())
+    return populations.assign(ess=populations["t"].map(ess))
+
+
 def calibration_manifest(
     setup: CalibrationSetup,
     loaded: LoadedScenario,
@@ -237,7 +250,7 @@ def write_outputs(
     write_atomic(posterior, folder / "posterior.parquet")
     summary = posterior_summary(posterior, keys)
     write_atomic(summary, folder / "posterior_summary.parquet")
-    populations = history.get_all_populations()
+    populations = with_effective_sample_size(history, history.get_all_populations())
     header = [
         f"Calibrated with `{command}` on {dt.date.today().isoformat()}.",
         f"Targets: {setup.targets_path.name}; {len(populations) - 1} generations of "
