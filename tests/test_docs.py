@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 
 from talentsim import docgen
+from talentsim.calibrated import CALIBRATED
+from talentsim.calibration import prior_bounds
+from talentsim.loader import load_scenario
 from talentsim.scenario import ASSUMED, RUN_SETTING, STRUCTURAL, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -61,3 +64,16 @@ def test_readme_scenario_table_matches_the_library() -> None:
     text = (REPO / "README.md").read_text()
     for path in sorted((REPO / "scenarios").glob("*.yaml")):
         assert f"| `{path.stem}` |" in text
+
+
+def test_calibrated_defaults_are_the_baseline_calibrations_free_parameters() -> None:
+    """Every free parameter of the baseline calibration has its calibrated default, inside
+    its prior's bounds, and is used as the scenario's default."""
+    config = load_scenario(REPO / "experiments" / "calibration" / "baseline_calibration.yaml")
+    priors = config.scenario.calibration.parameters
+    assert set(CALIBRATED) == set(priors)
+    defaults = {path: value for path, value, _, _ in docgen.iter_parameters(Scenario())}
+    for key, value in CALIBRATED.items():
+        assert defaults[key] == value, key
+        low, high = prior_bounds(priors[key])
+        assert low <= value <= high, (key, value, low, high)

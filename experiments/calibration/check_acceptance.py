@@ -1,11 +1,13 @@
 """Acceptance of the calibrated baseline: a posterior predictive check at full size.
 
-Usage: python experiments/calibration/check_acceptance.py SWEEP_FOLDER [OUT.md]
+Usage: python experiments/calibration/check_acceptance.py FOLDER [OUT.md]
 
-SWEEP_FOLDER is the result of `talentsim sweep` over the calibration's posterior sample
-(posterior_sample.yaml: one run of the calibrated baseline per posterior draw). Prints, and
-writes as Markdown, the median technology share in 2015 and 2017 against the survey targets
-in standard errors, and how often finance ranks first in 2015 and technology in 2017.
+FOLDER is either the result of `talentsim sweep` over the calibration's posterior sample
+(posterior_sample.yaml: one run of the calibrated baseline per posterior draw), or of
+`talentsim run --replicates R` of the calibrated baseline (its replicates are the runs).
+Prints, and writes as Markdown, the median technology share in 2015 and 2017 against the
+survey targets in standard errors, and how often finance ranks first in 2015 and technology
+in 2017. Exits with 1 if the acceptance goal is not met.
 """
 
 from __future__ import annotations
@@ -27,15 +29,31 @@ def first(runs: pd.DataFrame, year: int) -> pd.Series:
     return runs[columns].idxmax(axis=1).str.removeprefix(f"survey_{year}_")
 
 
+def load_runs(folder: Path) -> pd.DataFrame:
+    """One row per run with `survey_<year>_<sector>` columns, from a sweep or a run folder."""
+    if (folder / "runs.parquet").exists():
+        runs = pd.read_parquet(folder / "runs.parquet")
+        return runs[runs["status"] == "ok"]
+    survey = pd.read_parquet(folder / "survey.parquet")
+    sectors = survey[survey["measure"] == "employment sector of returnees"]
+    wide = sectors.pivot_table(index="replicate", columns=["year", "category"], values="share")
+    wide.columns = [f"survey_{year}_{sector}" for year, sector in wide.columns]
+    return wide.reset_index()
+
+
 def main() -> None:
     """Check the sweep folder named on the command line; exit 1 if acceptance is not met."""
     folder = Path(sys.argv[1])
-    runs = pd.read_parquet(folder / "runs.parquet")
-    runs = runs[runs["status"] == "ok"]
+    runs = load_runs(folder)
     targets = load_targets()
     tech = targets[(targets["kind"] == "share") & (targets["category"] == "technology")]
+    kind = (
+        "posterior draws, one run each"
+        if (folder / "runs.parquet").exists()
+        else "replicates of the posterior medians"
+    )
     lines = [
-        f"Posterior predictive check: {len(runs)} runs of the calibrated baseline ({folder}).",
+        f"Acceptance check: {len(runs)} runs of the calibrated baseline ({folder}: {kind}).",
         "",
         "| year | survey | simulated median | 90 % of runs | error (SE) | within 2 SE |",
         "|---|---|---|---|---|---|",

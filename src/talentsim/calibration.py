@@ -289,6 +289,7 @@ def run_abc(
         parameter_priors=setup.prior,
         distance_function=setup.distance,
         population_size=abc_settings.population_size,
+        transitions=pyabc.MultivariateNormalTransition(scaling=abc_settings.kernel_scaling),
         sampler=sampler,
     )
     if resume:

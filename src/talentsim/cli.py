@@ -336,6 +336,128 @@ def _sweep_progress(console: Console, plan):
 @main.command()
 @click.argument("scenario")
 @click.option(
+    "--method",
+    type=click.Choice(["sobol", "morris"]),
+    default="sobol",
+    show_default=True,
+    help="Sobol indices (S1, ST) or Morris elementary effects (mu*, sigma).",
+)
+@click.option(
+    "--n",
+    "n",
+    type=click.IntRange(min=1),
+    help="Base samples (Sobol: a power of 2, default 64) or trajectories (Morris, default 16).",
+)
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=1),
+    help="Runs per point, averaged before the analysis (default: the sweep block's, else 2).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local worker processes (default: all cores; 1 runs in this process).",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster.")
+@click.option(
+    "--dask-local",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Start a local Dask cluster of N worker processes.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: results/sweeps/<scenario>-<method>-<hash>).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Times a failed run is tried again.",
+)
+@click.option("--force", is_flag=True, help="Run again the runs already stored.")
+@click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario key (repeatable).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar or summary.")
+def sensitivity(
+    scenario: str,
+    method: str,
+    n: int | None,
+    replicates: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: int | None,
+    out: Path | None,
+    retries: int,
+    force: bool,
+    overrides: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """Global sensitivity (SALib) of SCENARIO's outcomes to its sweep or calibration parameters.
+
+    The sample runs as a sweep (stored run by run, resumed when run again, locally or on
+    Dask); each point's replicates are averaged, then indices with intervals, a check at N/2,
+    the replicate noise, tables and a figure are written to the folder. Exits with 1 if runs
+    fail, 2 on bad input.
+    """
+    import pandas as pd
+
+    from talentsim import sensitivity as sa
+    from talentsim import sweep as sweeps
+    from talentsim.sensitivity_report import print_summary as print_indices
+    from talentsim.sensitivity_report import write_outputs
+
+    if scheduler and dask_local:
+        raise InputError("give either --scheduler or --dask-local, not both")
+    if workers is not None and (scheduler or dask_local):
+        raise InputError("--workers is for local processes; with Dask, size the cluster")
+    loaded = _load(scenario, list(overrides))
+    try:
+        plan = sa.plan_sensitivity(loaded, method, n, replicates, out)
+        sa.check_stored_sample(plan)
+    except sa.SensitivityError as err:
+        raise InputError(f"{scenario}: {err}") from None
+    except DesignError as err:
+        problem = ScenarioError([(loaded.origin(err.key), err.key, err.message)])
+        raise InputError(problem.format()) from None
+    executor = _executor(workers, scheduler, dask_local)
+    console = Console(stderr=True, quiet=quiet)
+    try:
+        with _sweep_progress(console, plan.sweep) as advance:
+            report = sweeps.run_sweep(plan.sweep, executor, retries, force, on_result=advance)
+    except SweepMismatchError as err:
+        raise InputError(str(err)) from None
+    finally:
+        executor.close()
+    if report.failed:
+        print_sweep_summary(plan.sweep, report, Console(stderr=True))
+        click.echo(
+            f"{len(report.failed)} of {report.total} runs failed: nothing analysed; run the "
+            f"same command again to retry them (results in {plan.sweep.folder})",
+            err=True,
+        )
+        raise SystemExit(1)
+    result = sa.analyse(plan, pd.read_parquet(plan.sweep.folder / "runs.parquet"))
+    write_outputs(result, plan.sweep.folder)
+    if not quiet:
+        print_indices(result, Console())
+    click.echo(
+        f"Sensitivity analysis in {plan.sweep.folder} (sensitivity.md, sensitivity.png); "
+        f"{report.ok} runs done now, {report.skipped} already stored"
+    )
+
+
+@main.command()
+@click.argument("scenario")
+@click.option(
     "--targets",
     metavar="FILE",
     help="Targets CSV (form of data/survey_targets.csv), or talentsim:NAME.",
@@ -449,3 +571,107 @@ def calibrate(
     if not quiet:
         print_calibration_summary(results, Console())
     click.echo(f"Results in {folder}")
+
+
+@main.command()
+@click.argument("scenario", required=False)
+@click.option(
+    "--port",
+    type=click.IntRange(min=1, max=65535),
+    default=8765,
+    show_default=True,
+    help="Port to serve on.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (0.0.0.0 serves other machines too).",
+)
+def viz(scenario: str | None, port: int, host: str) -> None:
+    """Open SCENARIO (the baseline by default) in the browser: Mesa's SolaraViz page.
+
+    Step, Play and Reset the model, move the levers, and watch the returnee wave by year.
+    Every asset is served locally, so it works offline. Needs the `viz` extra.
+    """
+    from talentsim.viz import server
+
+    loaded = _load(scenario, [])
+    missing = server.missing_packages()
+    if missing:
+        raise InputError(
+            f"talentsim viz needs the viz extra ({', '.join(missing)} not installed); "
+            "install it with: pip install 'talentsim[viz]'"
+        )
+    try:
+        server.check_address(host, port)
+    except server.ServeError as err:
+        raise InputError(str(err)) from None
+    click.echo(
+        f"talentsim viz: scenario '{loaded.scenario.name}' at {server.url(host, port)} "
+        "(Ctrl+C to stop)"
+    )
+    status = server.serve(Path(loaded.files[0]).resolve(), host, port)
+    if status:
+        raise SystemExit(status)
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: RESULTS/report for one folder).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md"]),
+    default="html",
+    show_default=True,
+    help="html: one self-contained page; md: Markdown linking the figure files.",
+)
+def report(results: tuple[Path, ...], out: Path | None, fmt: str) -> None:
+    """Figures (PNG and SVG), tables (CSV) and a report of run, sweep or calibration RESULTS.
+
+    Several run folders are set side by side in one report. Exits with 2 on a folder that is
+    not a talentsim result; a sweep with failed runs gets a report that says what is missing.
+    """
+    from talentsim.report import make_report
+    from talentsim.result_folders import ResultError
+
+    try:
+        outputs = make_report(list(results), out, fmt)
+    except ResultError as err:
+        raise InputError(str(err)) from None
+    for output in outputs:
+        for note in output.missing:
+            click.echo(f"Warning: {note}", err=True)
+        click.echo(f"Report written to {output.document} ({len(output.figures)} figures)")
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: results/comparisons/<names>-<time>).",
+)
+@click.option("--quiet", is_flag=True, help="Do not print the table.")
+def compare(folders: tuple[Path, ...], out: Path | None, quiet: bool) -> None:
+    """Set run FOLDERS side by side against the first (the baseline).
+
+    Differences in returns, people in the US and returnees' sector shares by year, with 95 %
+    intervals over replicates (paired t with common random numbers, else Welch t), written
+    as compare.csv, compare.md and a figure.
+    """
+    from talentsim.compare import make_comparison, print_comparison
+    from talentsim.result_folders import ResultError
+
+    try:
+        comparison, folder = make_comparison(list(folders), out)
+    except ResultError as err:
+        raise InputError(str(err)) from None
+    if not quiet:
+        print_comparison(comparison, Console())
+    click.echo(f"Comparison written to {folder}")

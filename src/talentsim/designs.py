@@ -64,14 +64,26 @@ def check_parameters(keys: list[str]) -> None:
             )
 
 
-def design_points(sweep: SweepConfig, base_dir: Path | None = None) -> pd.DataFrame:
+def design_points(
+    sweep: SweepConfig, base_dir: Path | None = None, table: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The sweep's points: a `point` column (0, 1, ...) and one column per swept key.
+
+    Args:
+        sweep: The sweep block.
+        base_dir: The folder a relative `sweep.table` path is relative to.
+        table: For a table design, points made in memory (one column per key), checked like
+            a CSV file and used instead of reading `sweep.table` (e.g. a SALib sample).
 
     Raises:
         DesignError: If the design cannot produce points from the specification.
     """
     if sweep.design == "table":
-        frame = _table(sweep, base_dir)
+        if table is None:
+            path = _table_path(sweep, base_dir)
+            frame = _checked_table(_read_table(path), sweep, str(path))
+        else:
+            frame = _checked_table(table.copy(), sweep, "the table of points")
     else:
         keys = list(sweep.parameters)
         check_parameters(keys)
@@ -106,16 +118,23 @@ def _quasi_random(sweep: SweepConfig, keys: list[str]) -> np.ndarray:
     return qmc.scale(unit, low, high)
 
 
-def _table(sweep: SweepConfig, base_dir: Path | None) -> pd.DataFrame:
+def _table_path(sweep: SweepConfig, base_dir: Path | None) -> Path:
     path = Path(sweep.table)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     if not path.is_file():
         raise DesignError("sweep.table", f"the table of points does not exist: {path}")
+    return path
+
+
+def _read_table(path: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path)
+        return pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
         raise DesignError("sweep.table", f"cannot read {path}: {err}") from None
+
+
+def _checked_table(frame: pd.DataFrame, sweep: SweepConfig, source: str) -> pd.DataFrame:
     frame = frame.drop(columns=[c for c in frame.columns if c == "point"])
     check_parameters(list(frame.columns))
     if sweep.parameters and set(sweep.parameters) != set(frame.columns):
@@ -127,7 +146,7 @@ def _table(sweep: SweepConfig, base_dir: Path | None) -> pd.DataFrame:
     bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
     if bad or frame.isna().any().any():
         raise DesignError(
-            "sweep.table", f"{path}: every cell must be a number ({bad or 'empty cells'})"
+            "sweep.table", f"{source}: every cell must be a number ({bad or 'empty cells'})"
         )
     return frame.reset_index(drop=True)
 

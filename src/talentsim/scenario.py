@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from talentsim.calibrated import calibrated
 from talentsim.taxonomy import FIRM_KINDS
 
 ASSUMED = "assumed, to be calibrated"
@@ -137,7 +138,7 @@ class EntrantSegmentShares(Mix):
     """Weights of the segments among new graduates entering the pool (normalised)."""
 
     sv_tech: float = mix_weight(
-        0.20,
+        calibrated("entry.segment_mix.sv_tech"),
         "Silicon Valley tech (software, AI/ML, hardware).",
         "assumed; informed by E17 (engineering majors were 13.1 % of returnees in 2015)",
     )
@@ -280,7 +281,7 @@ class CareersConfig(Section):
 
     promotion: PromotionRates = Field(default_factory=PromotionRates)
     bamboo_penalty_management: float = share(
-        0.30,
+        calibrated("careers.bamboo_penalty_management"),
         "Relative cut in the promotion hazard of Chinese workers in US firms at the management "
         "steps (to manager, to director): 1 - 0.19/0.27.",
         "E01, E02",
@@ -301,7 +302,8 @@ class CareersConfig(Section):
         le=10.0,
     )
     returnee_step_up: float = share(
-        0.25, "Probability that a returnee is hired one level above their US level."
+        0.25,
+        "Probability that a returnee is hired one level above their US level.",
     )
 
 
@@ -364,9 +366,17 @@ class ChinaSectors(Section):
     """The Chinese sectors returnees join."""
 
     technology: ChinaSectorConfig = _sector(
-        180_000, 0.08, 0.20, "wage: E12, E13 (70 % of AI staff above 120,000 a year); assumed"
+        180_000,
+        0.08,
+        calibrated("china.sectors.technology.demand_growth"),
+        "wage: E12, E13 (70 % of AI staff above 120,000 a year); assumed",
     )
-    finance: ChinaSectorConfig = _sector(130_000, 0.05, 0.02, "assumed; E10, E11 for scale")
+    finance: ChinaSectorConfig = _sector(
+        130_000,
+        0.05,
+        calibrated("china.sectors.finance.demand_growth"),
+        "assumed; E10, E11 for scale",
+    )
     education: ChinaSectorConfig = _sector(80_000, 0.05, 0.02, "assumed; E10, E11 for scale")
     manufacturing: ChinaSectorConfig = _sector(85_000, 0.06, 0.02, "assumed; E11 for scale")
     other: ChinaSectorConfig = _sector(87_672, 0.06, 0.02, "E10 (wage); assumed (growth)")
@@ -611,10 +621,22 @@ def _fit(t: float, f: float, e: float, m: float, o: float) -> Any:
 class OfferFitBySegment(Section):
     """Where each segment's Chinese offers come from (before sector demand growth)."""
 
-    sv_tech: OfferFit = _fit(0.35, 0.10, 0.10, 0.28, 0.17)
-    finance: OfferFit = _fit(0.03, 0.50, 0.05, 0.07, 0.35)
+    sv_tech: OfferFit = _fit(
+        calibrated("offers.fit.sv_tech.technology"),
+        0.10,
+        0.10,
+        calibrated("offers.fit.sv_tech.manufacturing"),
+        0.17,
+    )
+    finance: OfferFit = _fit(0.03, calibrated("offers.fit.finance.finance"), 0.05, 0.07, 0.35)
     academia: OfferFit = _fit(0.05, 0.03, 0.70, 0.07, 0.15)
-    business_other: OfferFit = _fit(0.04, 0.15, 0.14, 0.17, 0.50)
+    business_other: OfferFit = _fit(
+        calibrated("offers.fit.business_other.technology"),
+        0.15,
+        calibrated("offers.fit.business_other.education"),
+        calibrated("offers.fit.business_other.manufacturing"),
+        0.50,
+    )
 
 
 class OffersConfig(Section):
@@ -678,7 +700,11 @@ class UtilityWeights(Section):
     promotion: float = param(2.0, "Per expected promotion over the horizon.", ge=0)
     belonging: float = param(2.0, "Per unit of belonging to the destination country.", ge=0)
     opportunity: float = param(2.0, "Per unit of sector demand growth and start-up upside.", ge=0)
-    family: float = param(1.0, "Per unit of family pull (China options only).", ge=0)
+    family: float = param(
+        calibrated("decisions.weights.family"),
+        "Per unit of family pull (China options only).",
+        ge=0,
+    )
     visa_risk: float = param(1.5, "Per unit probability of losing US status (US options).", ge=0)
     tension: float = param(1.0, "Per unit of US-China tension (US options).", ge=0)
     peers: float = param(0.5, "Per unit of how well returned peers fared (China options).", ge=0)
@@ -732,7 +758,7 @@ class SurveyConfig(Section):
         source="survey_targets.csv",
     )
     recency_years: float = param(
-        2.0,
+        calibrated("survey.recency_years"),
         "Decay scale of the sampling weight exp(-years since return / recency_years).",
         unit="years",
         gt=0,
@@ -927,6 +953,14 @@ class AbcSettings(Section):
         description="Added to the distance for each ranking target the simulation gets "
         "wrong (in standard errors).",
         ge=0,
+    )
+    kernel_scaling: float = Field(
+        2.0,
+        description="Width of the proposal kernel (pyabc's multivariate normal transition) "
+        "as a multiple of Silverman's rule. With many free parameters a wider kernel keeps "
+        "the particle weights even (a larger effective sample size) at the cost of more "
+        "simulations per generation.",
+        gt=0,
     )
     seed: int = Field(0, description="Seed of the calibration's own random numbers.", ge=0)
 

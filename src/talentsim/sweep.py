@@ -90,8 +90,16 @@ def run_entropy(scenario: Scenario) -> int:
     return int(scenario_hash(scenario)[:32], 16)
 
 
-def plan_sweep(loaded: LoadedScenario, folder: Path) -> SweepPlan:
+def plan_sweep(
+    loaded: LoadedScenario, folder: Path, table: pd.DataFrame | None = None
+) -> SweepPlan:
     """Points, runs and seeds of a scenario's sweep.
+
+    Args:
+        loaded: The scenario, with its `sweep:` block.
+        folder: Where the sweep is stored.
+        table: For a table design, the points made in memory instead of read from the
+            block's CSV file (see :func:`design_points`).
 
     Raises:
         DesignError: If the sweep block cannot make valid points.
@@ -99,7 +107,7 @@ def plan_sweep(loaded: LoadedScenario, folder: Path) -> SweepPlan:
     scenario = loaded.scenario
     sweep = scenario.sweep
     base_dir = Path(loaded.files[0]).parent if loaded.files else None
-    design = design_points(sweep, base_dir)
+    design = design_points(sweep, base_dir, table)
     keys = [c for c in design.columns if c != "point"]
     entropy = run_entropy(scenario)
     runs = []
