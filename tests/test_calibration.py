@@ -211,6 +211,8 @@ def test_outputs(recovered: Path) -> None:
     assert manifest["kind"] == "calibration" and manifest["generations"] == 4
     assert manifest["abc_seed"] == 11 and len(manifest["targets_sha256"]) == 64
     assert 0 < manifest["simulations"] < manifest["simulations_total"]  # the resumed part only
+    # the whole history (both invocations) took longer than the resumed part alone
+    assert manifest["history_seconds"] > manifest["abc_seconds"] > 0
     report = (recovered / "report.md").read_text()
     assert "| parameter | median | 5 % | 95 % |" in report and "error (SE)" in report
     from PIL import Image

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -51,6 +52,48 @@ def _load(scenario: str | None, overrides: list[str]) -> LoadedScenario:
         return load_scenario(scenario, overrides)
     except ScenarioError as err:
         raise InputError(str(err)) from None
+
+
+def overrides_option(command: Callable) -> Callable:
+    """The repeatable `--set KEY=VALUE` option."""
+    return click.option(
+        "--set",
+        "overrides",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override a scenario key (repeatable).",
+    )(command)
+
+
+def backend_options(command: Callable) -> Callable:
+    """`--workers`, `--scheduler` and `--dask-local`: where runs are executed."""
+    options = [
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Local worker processes (default: all cores; 1 runs in this process).",
+        ),
+        click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster."),
+        click.option(
+            "--dask-local",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Start a local Dask cluster of N worker processes.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+retries_option = click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Times a failed run is tried again.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,40 +234,16 @@ def scenarios() -> None:
 
 @main.command()
 @click.argument("scenario")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Local worker processes (default: all cores; 1 runs in this process).",
-)
-@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster.")
-@click.option(
-    "--dask-local",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Start a local Dask cluster of N worker processes.",
-)
+@backend_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     help="Output folder (default: results/sweeps/<scenario>-<hash>).",
 )
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Times a failed run is tried again.",
-)
+@retries_option
 @click.option("--dry-run", is_flag=True, help="List the runs and exit.")
 @click.option("--force", is_flag=True, help="Run again the runs already stored.")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a scenario key (repeatable).",
-)
+@overrides_option
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def sweep(
     scenario: str,
@@ -245,10 +264,7 @@ def sweep(
     """
     from talentsim import sweep as sweeps
 
-    if scheduler and dask_local:
-        raise InputError("give either --scheduler or --dask-local, not both")
-    if workers is not None and (scheduler or dask_local):
-        raise InputError("--workers is for local processes; with Dask, size the cluster")
+    _check_backend(workers, scheduler, dask_local)
     loaded = _load(scenario, list(overrides))
     config = loaded.scenario
     if config.sweep is None:
@@ -266,19 +282,34 @@ def sweep(
         _print_runs(plan)
         return
     executor = _executor(workers, scheduler, dask_local)
-    console = Console(stderr=True, quiet=quiet)
-    try:
-        with _sweep_progress(console, plan) as advance:
-            report = sweeps.run_sweep(plan, executor, retries, force, on_result=advance)
-    except SweepMismatchError as err:
-        raise InputError(str(err)) from None
-    finally:
-        executor.close()
+    report = _run_sweep(plan, executor, retries, force, quiet)
     if not quiet:
         print_sweep_summary(plan, report, Console())
     click.echo(f"Results in {folder}")
     if report.failed:
         raise SystemExit(1)
+
+
+def _check_backend(workers: int | None, scheduler: str | None, dask_local: int | None) -> None:
+    """Reject contradictory backend options (exit 2)."""
+    if scheduler and dask_local:
+        raise InputError("give either --scheduler or --dask-local, not both")
+    if workers is not None and (scheduler or dask_local):
+        raise InputError("--workers is for local processes; with Dask, size the cluster")
+
+
+def _run_sweep(plan, executor: Executor, retries: int, force: bool, quiet: bool):
+    """Run a planned sweep with a progress bar; close the executor whatever happens."""
+    from talentsim import sweep as sweeps
+
+    console = Console(stderr=True, quiet=quiet)
+    try:
+        with _sweep_progress(console, plan) as advance:
+            return sweeps.run_sweep(plan, executor, retries, force, on_result=advance)
+    except SweepMismatchError as err:
+        raise InputError(str(err)) from None
+    finally:
+        executor.close()
 
 
 def _executor(workers: int | None, scheduler: str | None, dask_local: int | None) -> Executor:
@@ -353,39 +384,15 @@ def _sweep_progress(console: Console, plan):
     type=click.IntRange(min=1),
     help="Runs per point, averaged before the analysis (default: the sweep block's, else 2).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Local worker processes (default: all cores; 1 runs in this process).",
-)
-@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask cluster.")
-@click.option(
-    "--dask-local",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Start a local Dask cluster of N worker processes.",
-)
+@backend_options
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     help="Output folder (default: results/sweeps/<scenario>-<method>-<hash>).",
 )
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Times a failed run is tried again.",
-)
+@retries_option
 @click.option("--force", is_flag=True, help="Run again the runs already stored.")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a scenario key (repeatable).",
-)
+@overrides_option
 @click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 def sensitivity(
     scenario: str,
@@ -411,14 +418,10 @@ def sensitivity(
     import pandas as pd
 
     from talentsim import sensitivity as sa
-    from talentsim import sweep as sweeps
     from talentsim.sensitivity_report import print_summary as print_indices
     from talentsim.sensitivity_report import write_outputs
 
-    if scheduler and dask_local:
-        raise InputError("give either --scheduler or --dask-local, not both")
-    if workers is not None and (scheduler or dask_local):
-        raise InputError("--workers is for local processes; with Dask, size the cluster")
+    _check_backend(workers, scheduler, dask_local)
     loaded = _load(scenario, list(overrides))
     try:
         plan = sa.plan_sensitivity(loaded, method, n, replicates, out)
@@ -429,14 +432,7 @@ def sensitivity(
         problem = ScenarioError([(loaded.origin(err.key), err.key, err.message)])
         raise InputError(problem.format()) from None
     executor = _executor(workers, scheduler, dask_local)
-    console = Console(stderr=True, quiet=quiet)
-    try:
-        with _sweep_progress(console, plan.sweep) as advance:
-            report = sweeps.run_sweep(plan.sweep, executor, retries, force, on_result=advance)
-    except SweepMismatchError as err:
-        raise InputError(str(err)) from None
-    finally:
-        executor.close()
+    report = _run_sweep(plan.sweep, executor, retries, force, quiet)
     if report.failed:
         print_sweep_summary(plan.sweep, report, Console(stderr=True))
         click.echo(
@@ -475,13 +471,7 @@ def sensitivity(
     help="Output folder (default: results/calibrations/<scenario>-<hash>).",
 )
 @click.option("--resume", is_flag=True, help="Continue the history in the output folder.")
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a scenario key (repeatable).",
-)
+@overrides_option
 @click.option("--quiet", is_flag=True, help="No progress lines or summary.")
 def calibrate(
     scenario: str,

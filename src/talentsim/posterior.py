@@ -199,8 +199,10 @@ def calibration_manifest(
 ) -> dict[str, Any]:
     """What produced a calibration: scenario, hash, targets, seed, versions, commit, timing.
 
-    `timing` holds this invocation's start (``started_utc``), the seconds spent in ABC-SMC
-    (``abc_seconds``) and the simulations it ran (``simulations``).
+    `timing` holds this invocation's start (``started_utc``), the seconds it spent in
+    ABC-SMC (``abc_seconds``) and the simulations it ran (``simulations``), and the whole
+    history's time from its start to its last generation (``history_seconds``, the same
+    whether or not the calibration was resumed).
     """
     from talentsim.results import git_commit, versions
 
@@ -268,8 +270,15 @@ def write_outputs(
     bounds = {key: prior_bounds(setup.config.parameters[key]) for key in keys}
     write_figures(folder, posterior, keys, bounds, fit)
     write_report(folder, setup, summary, fit, populations, command, len(predictive))
+    history_seconds = (
+        populations["population_end_time"].max() - history.get_abc().start_time
+    ).total_seconds()
     manifest = calibration_manifest(
-        setup, loaded, populations[populations["t"] >= 0], command, timing
+        setup,
+        loaded,
+        populations[populations["t"] >= 0],
+        command,
+        {**timing, "history_seconds": round(history_seconds, 1)},
     )
     write_text_atomic(json.dumps(manifest, indent=2) + "\n", folder / "manifest.json")
     return {"summary": summary, "fit": fit, "populations": populations}

@@ -12,6 +12,7 @@ import itertools
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,20 +81,9 @@ def run_headline(results: list[Result]) -> tuple[pd.DataFrame, pd.DataFrame]:
             block = annual[annual["year"] == year]
             row = {"scenario": result.label, "year": year, "replicates": len(block)}
             for column, (label, unit) in figs.PEOPLE_OUTCOMES.items():
-                m, lo, hi = quantiles(block[column])
-                row[f"{label} ({unit})"] = fmt_people(m, lo, hi)
-                numeric.append(
-                    {
-                        "scenario": result.label,
-                        "year": year,
-                        "outcome": column,
-                        "unit": unit,
-                        "median": m,
-                        "q05": lo,
-                        "q95": hi,
-                        "replicates": len(block),
-                    }
-                )
+                record = _quantile_record(block, column, unit, scenario=result.label, year=year)
+                row[f"{label} ({unit})"] = fmt_people(*_interval(record))
+                numeric.append(record)
             printed.append(row)
     return pd.DataFrame(printed), pd.DataFrame(numeric)
 
@@ -213,22 +203,31 @@ def sweep_table(result: Result, outcomes: dict[str, tuple[str, str]]) -> tuple[p
         row.update({short[k]: f"{block[k].iloc[0]:.4g}" for k in result.keys})
         row["replicates"] = f"{len(block)} of {expected}"
         for column, (label, unit) in outcomes.items():
-            m, lo, hi = quantiles(block[column])
-            row[f"{label} ({unit})"] = (fmt_share if unit == "share" else fmt_people)(m, lo, hi)
-            numeric.append(
-                {
-                    "point": int(point),
-                    **{k: float(block[k].iloc[0]) for k in result.keys},
-                    "outcome": column,
-                    "unit": unit,
-                    "median": m,
-                    "q05": lo,
-                    "q95": hi,
-                    "replicates": len(block),
-                }
-            )
+            ids = {"point": int(point), **{k: float(block[k].iloc[0]) for k in result.keys}}
+            record = _quantile_record(block, column, unit, **ids)
+            fmt = fmt_share if unit == "share" else fmt_people
+            row[f"{label} ({unit})"] = fmt(*_interval(record))
+            numeric.append(record)
         printed.append(row)
     return pd.DataFrame(printed), pd.DataFrame(numeric)
+
+
+def _quantile_record(block: pd.DataFrame, column: str, unit: str, **ids: Any) -> dict[str, Any]:
+    """One row of a headline table: the outcome's median and 90 % interval over replicates."""
+    m, lo, hi = quantiles(block[column])
+    return {
+        **ids,
+        "outcome": column,
+        "unit": unit,
+        "median": m,
+        "q05": lo,
+        "q95": hi,
+        "replicates": len(block),
+    }
+
+
+def _interval(record: dict[str, Any]) -> tuple[float, float, float]:
+    return record["median"], record["q05"], record["q95"]
 
 
 def _corner_points(values: pd.DataFrame, keys: list[str]) -> tuple[list[int], str]:
