@@ -129,3 +129,15 @@ def test_bad_input_exits_2(runs: dict[str, Path], tmp_path: Path) -> None:
         assert message in result.output, result.output
         assert result.output.startswith("Error: ")
     assert not (tmp_path / "out").exists()
+
+
+def test_cells_never_print_negative_zero() -> None:
+    """A difference that rounds to zero prints as +0.0, whatever its sign before rounding."""
+    from talentsim.compare import _cell
+
+    share = pd.Series({"unit": "share", "difference": -0.0004, "lo": -0.03, "hi": 0.0002})
+    assert _cell(share) == "+0.0 pp [-3.0, +0.0]"
+    count = pd.Series({"unit": "people", "difference": -0.4, "lo": np.nan, "hi": np.nan})
+    assert _cell(count) == "+0 [n/a]"
+    big = pd.Series({"unit": "people", "difference": 1234.0, "lo": 800.0, "hi": 1700.0})
+    assert _cell(big) == "+1,234 [+800, +1,700]"

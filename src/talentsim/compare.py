@@ -182,15 +182,18 @@ def compare_results(results: list[Result]) -> Comparison:
 def _cell(row: pd.Series) -> str:
     """'+1,234 [+800, +1,700]' or '+2.1 pp [+0.4, +3.8]'."""
     if row["unit"] == "share":
-        scale, text = 100.0, "{:+.1f}"
-        suffix = " pp"
+        scale, digits, suffix = 100.0, 1, " pp"
     else:
-        scale, text, suffix = 1.0, "{:+,.0f}", ""
-    diff = text.format(row["difference"] * scale)
+        scale, digits, suffix = 1.0, 0, ""
+
+    def text(value: float) -> str:
+        # Adding 0.0 turns a rounded -0.0 into +0.0, so no "-0.0" is printed.
+        return f"{round(value * scale, digits) + 0.0:+,.{digits}f}"
+
+    diff = text(row["difference"])
     if np.isnan(row["lo"]):
         return f"{diff}{suffix} [n/a]"
-    lo, hi = (text.format(row[k] * scale) for k in ("lo", "hi"))
-    return f"{diff}{suffix} [{lo}, {hi}]"
+    return f"{diff}{suffix} [{text(row['lo'])}, {text(row['hi'])}]"
 
 
 def wide_table(comparison: Comparison, years: list[int] | None = None) -> pd.DataFrame:
