@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Python 3.12: pyenv's 3.12 if present (see .python-version), else python3.12 on PATH.
 PYTHON312 ?= $(shell (pyenv which python3.12 2>/dev/null || command -v python3.12 || command -v python3) | head -n1)
 
-.PHONY: run test bench lint format venv install install-test regression-update clean
+.PHONY: run test bench lint format venv install install-test browser regression-update clean
 
 $(VENV)/.created:
 	@$(PYTHON312) -c 'import sys; assert sys.version_info >= (3, 12), f"talentsim needs Python 3.12+, found {sys.version.split()[0]} at {sys.executable}"'
@@ -30,8 +30,12 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(VENV)/bin/talentsim run $(ARGS)
 
-## make test: install the test extras and run lint and the whole test suite
-test: install-test
+## make browser: a chromium binary for the browser test (Debian's package, if none is on PATH)
+browser:
+	@command -v chromium >/dev/null 2>&1 || .ci/install-chromium
+
+## make test: install the test extras (and chromium), run lint and the whole test suite
+test: install-test browser
 	$(VENV)/bin/ruff check src tests benchmarks experiments
 	$(VENV)/bin/ruff format --check src tests benchmarks experiments
 	$(PY) -m pytest $(PYTEST_ARGS)

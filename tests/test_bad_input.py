@@ -41,6 +41,17 @@ CASES = {
         "timeline:\n  - {param: macro.tension, from: 2045, set: 0.5}\n",
         ["timeline[0]", "line 3", "outside the run"],
     ),
+    "intervention_after_last_step": (
+        "extends: talentsim:baseline\n"
+        "timeline:\n  - {param: macro.tension, from: 2030.9, set: 0.5}\n",
+        ["timeline[0]", "line 3", "outside the run", "2030.75"],
+    ),
+    "bad_value_in_extending_file": (
+        "extends: talentsim:baseline\ntimeline:\n"
+        "  - {param: macro.tension, from: 2019, set: 0.5}\n"
+        "  - {param: macro.tension, from: 2020, set: high}\n",
+        ["key 'timeline[1].set'", "line 4", "valid number"],
+    ),
     "not_a_mapping": ("- just\n- a list\n", ["expected a mapping"]),
     "duplicate_key": ("seed: 1\nseed: 2\n", ["duplicate key", "line 2", "key 'seed'"]),
 }
@@ -95,6 +106,13 @@ def test_bad_set(tmp_path: Path, override: str, fragments: list[str]) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", "--set", override, "--out", str(out)])
     _check_failure(result, out, fragments)
+
+
+def test_shortened_run_blames_the_set(tmp_path: Path) -> None:
+    """The baseline's 2018 interventions fall outside a run cut at 2015: the message says why."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", "--set", "time.end=2015", "--out", str(out)])
+    _check_failure(result, out, ["baseline.yaml", "timeline[0]", "--set time.end=2015"])
 
 
 def test_existing_output_folder_is_not_touched(tmp_path: Path) -> None:

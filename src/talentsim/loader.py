@@ -157,6 +157,9 @@ def load_scenario(path: str | Path | None, overrides: list[str] | None = None) -
         index, message = err.index, err.message
         origin = _origin_for(origins, ("timeline", index) if index is not None else ("timeline",))
         key = f"timeline[{_index_in_file(origins, index)}]" if index is not None else "timeline"
+        window = [item for item in overrides if item.strip().startswith("time.")]
+        if window:
+            message += f" (the run's period was changed by --set {', --set '.join(window)})"
         raise ScenarioError([(origin, key, message)]) from None
     return LoadedScenario(
         scenario=scenario, files=[str(f) for f in files], overrides=overrides, origins=origins
@@ -401,7 +404,10 @@ def _describe(
             shown = error["input"]
             if not isinstance(shown, (dict, list)):
                 message += f" (got {shown!r})"
-    return _origin_for(origins, loc), _dotted(loc), message
+    shown_loc = loc
+    if len(loc) > 1 and loc[0] == "timeline" and isinstance(loc[1], int):
+        shown_loc = ("timeline", _index_in_file(origins, loc[1]), *loc[2:])
+    return _origin_for(origins, loc), _dotted(shown_loc), message
 
 
 def _origin_for(origins: dict[KeyPath, Origin], loc: KeyPath) -> Origin | None:

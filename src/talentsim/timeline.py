@@ -122,15 +122,17 @@ def check_timeline(scenario: Scenario) -> None:
         TimelineError: Naming the first offending intervention.
     """
     allowed = set(numeric_paths())
-    start, end = scenario.time.start, scenario.time.end + 1
+    start = scenario.time.start
+    last_step = scenario.time.end + 1 - 1 / scenario.time.steps_per_year
     for index, item in enumerate(scenario.timeline):
         if item.param not in allowed:
             raise TimelineError(index, _unknown_param_message(item.param, allowed))
-        if not start <= item.from_ <= end:
+        if not start <= item.from_ <= last_step:
             raise TimelineError(
                 index,
-                f"'from: {item.from_:g}' is outside the run ({start} to the end of "
-                f"{scenario.time.end}), so it would never apply",
+                f"'from: {item.from_:g}' is outside the run (its steps start at {start:g} "
+                f"and the last at {last_step:g}, in {scenario.time.end}), so it would never "
+                "apply",
             )
     timeline = Timeline(scenario)
     for t in timeline.breakpoints():  # a ramp may end after the run: it applies in part
