@@ -29,6 +29,11 @@ LEVERS = {
     "talent programme up": ("macro.talent_programme", "set: 2.0", +1),
     "visa risk matters more": ("decisions.weights.visa_risk", "scale: 2.0", +1),
     "belonging to the US grows faster": ("belonging.us_gain_rate", "scale: 3.0", -1),
+    "chinese tech pay grows faster": ("china.sectors.technology.pay_growth", "set: 0.3", +1),
+    "us pay grows faster": ("us.pay_growth", "set: 0.12", -1),
+    "chinese tech hiring grows faster": ("china.sectors.technology.demand_growth", "set: 0.5", +1),
+    "opportunity matters more": ("decisions.weights.opportunity", "scale: 3.0", +1),
+    "peers reach further": ("offers.peer_reach", "scale: 3.0", +1),
 }
 
 
