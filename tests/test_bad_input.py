@@ -108,11 +108,23 @@ def test_bad_set(tmp_path: Path, override: str, fragments: list[str]) -> None:
     _check_failure(result, out, fragments)
 
 
-def test_shortened_run_blames_the_set(tmp_path: Path) -> None:
-    """The baseline's 2018 interventions fall outside a run cut at 2015: the message says why."""
+def test_a_run_started_after_an_intervention_names_the_set(tmp_path: Path) -> None:
+    """The baseline's 2018 interventions start before a run moved to 2019: the message says why."""
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["run", "--set", "time.end=2015", "--out", str(out)])
-    _check_failure(result, out, ["baseline.yaml", "timeline[0]", "--set time.end=2015"])
+    result = CliRunner().invoke(main, ["run", "--set", "time.start=2019", "--out", str(out)])
+    _check_failure(result, out, ["baseline.yaml", "timeline[0]", "--set time.start=2019"])
+
+
+def test_own_intervention_after_a_shortened_end_is_an_error(tmp_path: Path) -> None:
+    """Whoever sets the window and an intervention outside it, in one file, gets an error."""
+    file = tmp_path / "short.yaml"
+    file.write_text(
+        "extends: talentsim:baseline\ntime: {end: 2016}\n"
+        "timeline:\n  - {param: macro.tension, from: 2017, set: 0.5}\n"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(file), "--out", str(out)])
+    _check_failure(result, out, ["short.yaml", "line 4", "timeline[0]", "outside the run"])
 
 
 def test_existing_output_folder_is_not_touched(tmp_path: Path) -> None:

@@ -80,3 +80,19 @@ def test_intervention_needs_exactly_one_operation() -> None:
         load_scenario(None, ["timeline=[{param: macro.tension, from: 2015, set: 1, add: 1}]"])
     with pytest.raises(ScenarioError, match="must be after"):
         load_scenario(None, ["timeline=[{param: macro.tension, from: 2015, to: 2014, set: 1}]"])
+
+
+def test_shortening_a_scenario_leaves_out_its_later_interventions(tmp_path) -> None:
+    """`--set time.end=2017` on the baseline ends before its 2018 interventions, which are
+    left out of the resolved scenario; a file that extends it and sets the end does the same."""
+    full = load_scenario(None).scenario
+    assert [item.from_ for item in full.timeline] == [2018, 2018]
+    short = load_scenario(None, ["time.end=2017"]).scenario
+    assert short.timeline == []
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "extends: talentsim:baseline\ntime: {end: 2017}\n"
+        "timeline:\n  - {param: macro.tension, from: 2016, set: 0.5}\n"
+    )
+    kept = load_scenario(child).scenario.timeline
+    assert [(item.param, item.from_) for item in kept] == [("macro.tension", 2016)]

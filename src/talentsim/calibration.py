@@ -255,7 +255,8 @@ def _simulation_scenario(
     data["population"]["size"] = config.population
     data["time"]["end"] = max(years)
     data["survey"]["years"] = years
-    data["timeline"] = [t for t in data["timeline"] if t["from"] <= max(years) + 1]
+    # Interventions from after the shortened run's last step cannot act on it.
+    data["timeline"] = [t for t in data["timeline"] if t["from"] < max(years) + 1]
     return Scenario.model_validate(data)
 
 
@@ -307,7 +308,11 @@ def run_abc(
         done = 0
     remaining = abc_settings.generations - done
     if remaining > 0:
-        return abc.run(minimum_epsilon=abc_settings.min_epsilon, max_nr_populations=remaining)
+        return abc.run(
+            minimum_epsilon=abc_settings.min_epsilon,
+            max_nr_populations=remaining,
+            min_acceptance_rate=abc_settings.min_acceptance_rate,
+        )
     return abc.history
 
 

@@ -10,6 +10,7 @@ import copy
 import difflib
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -151,10 +152,13 @@ def load_scenario(path: str | Path | None, overrides: list[str] | None = None) -
         _apply_override(data, origins, item)
     data.pop("extends", None)
     scenario = _validate(data, origins)
+    kept = _interventions_in_window(scenario, origins, [str(f) for f in files])
+    scenario.timeline = [scenario.timeline[i] for i in kept]
     try:
         check_timeline(scenario)
     except TimelineError as err:
-        index, message = err.index, err.message
+        index = kept[err.index] if err.index is not None else None
+        message = err.message
         origin = _origin_for(origins, ("timeline", index) if index is not None else ("timeline",))
         key = f"timeline[{_index_in_file(origins, index)}]" if index is not None else "timeline"
         window = [item for item in overrides if item.strip().startswith("time.")]
@@ -164,6 +168,35 @@ def load_scenario(path: str | Path | None, overrides: list[str] | None = None) -
     return LoadedScenario(
         scenario=scenario, files=[str(f) for f in files], overrides=overrides, origins=origins
     )
+
+
+def _interventions_in_window(
+    scenario: Scenario, origins: dict[KeyPath, Origin], files: list[str]
+) -> list[int]:
+    """Indices of the timeline entries to keep.
+
+    An entry that starts after the run's last step is left out when the run's end was set
+    later in the chain than the entry (by a file that extends the entry's file, or by
+    --set): the scenario it came from was written for a longer run, so `--set time.end=2017`
+    on the baseline just ends before the baseline's 2018 interventions. An entry written
+    with the window that excludes it is kept, and check_timeline rejects it.
+    """
+
+    def rank(origin: Origin | None) -> float:
+        if origin is None:
+            return math.inf  # a default: set by no file
+        if origin[0] == "--set":
+            return -1
+        return files.index(origin[0]) if origin[0] in files else math.inf
+
+    time = scenario.time
+    last_step = time.end + 1 - 1 / time.steps_per_year
+    window = rank(origins.get(("time", "end")))
+    return [
+        i
+        for i, item in enumerate(scenario.timeline)
+        if item.from_ <= last_step or window >= rank(origins.get(("timeline", i)))
+    ]
 
 
 def _index_in_file(origins: dict[KeyPath, Origin], index: int) -> int:
