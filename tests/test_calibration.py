@@ -307,3 +307,28 @@ def test_no_calibration_block_and_resume_without_history(tmp_path: Path) -> None
         ["calibrate", str(_scenario(tmp_path, 2)), "--out", str(tmp_path / "none"), "--resume"],
     )
     assert resume.exit_code == 2 and "no calibration to resume" in resume.output
+
+
+def test_a_low_acceptance_rate_stops_the_calibration(tmp_path: Path) -> None:
+    """`abc.min_acceptance_rate` ends the run after the first generation that falls below it."""
+    import pyabc
+
+    from talentsim.calibration import run_abc
+
+    path = tmp_path / "stop.yaml"
+    path.write_text(
+        "extends: talentsim:baseline\n"
+        "calibration:\n"
+        "  population: 300\n"
+        "  parameters:\n"
+        "    china.sectors.technology.demand_growth: {distribution: uniform, low: 0, high: 0.7}\n"
+        "  abc: {population_size: 8, generations: 6, min_epsilon: 0, "
+        "min_acceptance_rate: 0.95, seed: 3}\n"
+    )
+    setup = prepare(load_scenario(path))
+    history = run_abc(setup, tmp_path, pyabc.sampler.SingleCoreSampler())
+    populations = history.get_all_populations()
+    accepted = populations[populations["t"] >= 0]
+    assert history.max_t < 5  # stopped before the sixth generation
+    last = accepted.iloc[-1]
+    assert setup.config.abc.population_size / last["samples"] < 0.95

@@ -129,6 +129,10 @@ def _percent(value: float) -> str:
     return "" if pd.isna(value) else f"{100 * value:.1f} %"
 
 
+def _acceptance_stop(rate: float) -> str:
+    return f" or below {rate:.0%} acceptance" if rate else ""
+
+
 def write_report(
     folder: Path,
     setup: CalibrationSetup,
@@ -149,7 +153,8 @@ def write_report(
         f"Targets: `{setup.targets_path.name}` ({len(setup.targets)} rows). Free parameters: "
         f"{len(summary)}. ABC-SMC (pyabc): {abc.population_size} particles, "
         f"{len(generations)} generations (of at most {abc.generations}), final epsilon "
-        f"{generations['epsilon'].iloc[-1]:.3g} standard errors (stop at {abc.min_epsilon:g}); "
+        f"{generations['epsilon'].iloc[-1]:.3g} standard errors (stop at {abc.min_epsilon:g}"
+        f"{_acceptance_stop(abc.min_acceptance_rate)}); "
         f"{int(generations['samples'].sum())} simulations of "
         f"{setup.config.population:,} agents.",
         "",

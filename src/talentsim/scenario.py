@@ -463,7 +463,10 @@ class FirmsConfig(Section):
     cn_manufacturing: FirmKindConfig = _kind(15, 0.05, 0.8)
     cn_other: FirmKindConfig = _kind(20, 0.05, 0.8)
     size_alpha: float = param(
-        1.2, "Pareto exponent of firm sizes (smaller = more concentrated).", unit="", gt=0.1
+        1.2,
+        "Pareto exponent of firm sizes (smaller = more concentrated).",
+        unit="exponent (dimensionless)",
+        gt=0.1,
     )
     startup_upside: float = param(
         0.5,
@@ -662,7 +665,7 @@ class OffersConfig(Section):
         1.6,
         "Pareto exponent of AI/ML offers from Chinese tech firms, scaled to a median of 1 "
         "(heavier tail when smaller; above 1 for a finite mean).",
-        unit="",
+        unit="exponent (dimensionless)",
         source="E13, E14 (offers of 0.3-0.6 M CNY and a USD 30 M headline); assumed",
         gt=1.0,
     )
@@ -695,28 +698,64 @@ class MacroConfig(Section):
 class UtilityWeights(Section):
     """Weights of the random-utility decision (the Gumbel noise has scale 1)."""
 
-    salary: float = param(1.0, "Per log point of PPP-adjusted pay and equity.", ge=0)
-    growth: float = param(1.0, "Per log point of expected pay growth over the horizon.", ge=0)
-    promotion: float = param(2.0, "Per expected promotion over the horizon.", ge=0)
-    belonging: float = param(2.0, "Per unit of belonging to the destination country.", ge=0)
-    opportunity: float = param(2.0, "Per unit of sector demand growth and start-up upside.", ge=0)
+    salary: float = param(
+        1.0, "Per log point of PPP-adjusted pay and equity.", unit="utility per log point", ge=0
+    )
+    growth: float = param(
+        1.0,
+        "Per log point of expected pay growth over the horizon.",
+        unit="utility per log point",
+        ge=0,
+    )
+    promotion: float = param(
+        2.0, "Per expected promotion over the horizon.", unit="utility per promotion", ge=0
+    )
+    belonging: float = param(
+        2.0,
+        "Per unit of belonging to the destination country.",
+        unit="utility per unit (0-1 index)",
+        ge=0,
+    )
+    opportunity: float = param(
+        2.0,
+        "Per unit of sector demand growth and start-up upside.",
+        unit="utility per unit of growth rate",
+        ge=0,
+    )
     family: float = param(
         calibrated("decisions.weights.family"),
         "Per unit of family pull (China options only).",
+        unit="utility per unit (0-1 index)",
         ge=0,
     )
-    visa_risk: float = param(1.5, "Per unit probability of losing US status (US options).", ge=0)
-    tension: float = param(1.0, "Per unit of US-China tension (US options).", ge=0)
-    peers: float = param(0.5, "Per unit of how well returned peers fared (China options).", ge=0)
+    visa_risk: float = param(
+        1.5,
+        "Per unit probability of losing US status (US options).",
+        unit="utility per unit probability",
+        ge=0,
+    )
+    tension: float = param(
+        1.0, "Per unit of US-China tension (US options).", unit="utility per unit (index)", ge=0
+    )
+    peers: float = param(
+        0.5,
+        "Per unit of how well returned peers fared (China options).",
+        unit="utility per unit (0-1 index)",
+        ge=0,
+    )
 
 
 class DecisionsConfig(Section):
     """The choice between staying, switching within the US and returning."""
 
     weights: UtilityWeights = Field(default_factory=UtilityWeights)
-    moving_cost_return: float = param(2.0, "Utility cost of moving to China.", ge=0)
-    moving_cost_switch: float = param(0.5, "Utility cost of changing US employer.", ge=0)
-    moving_cost_remigrate: float = param(2.0, "Utility cost of moving back to the US.", ge=0)
+    moving_cost_return: float = param(2.0, "Utility cost of moving to China.", unit="utility", ge=0)
+    moving_cost_switch: float = param(
+        0.5, "Utility cost of changing US employer.", unit="utility", ge=0
+    )
+    moving_cost_remigrate: float = param(
+        2.0, "Utility cost of moving back to the US.", unit="utility", ge=0
+    )
     horizon_years: float = param(
         5.0, "Planning horizon for pay growth and promotions.", unit="years", gt=0, le=40
     )
@@ -948,6 +987,13 @@ class AbcSettings(Section):
         "errors of the targets).",
         ge=0,
     )
+    min_acceptance_rate: float = Field(
+        0.0,
+        description="Stop when a generation accepts fewer than this share of its proposals "
+        "(0: never): late generations that accept a few per cent cost most of the time.",
+        ge=0,
+        lt=1,
+    )
     rank_penalty: float = Field(
         2.0,
         description="Added to the distance for each ranking target the simulation gets "
@@ -1007,9 +1053,15 @@ class Scenario(Section):
         None, description="Path of a scenario this one extends (relative to this file)."
     )
     seed: int = param(
-        20180501, "Seed of the run (replicate r uses the seed and r).", source=RUN_SETTING, ge=0
+        20180501,
+        "Seed of the run (replicate r uses the seed and r).",
+        unit="integer",
+        source=RUN_SETTING,
+        ge=0,
     )
-    replicates: int = param(5, "Replicates per run.", source=RUN_SETTING, ge=1, le=10_000)
+    replicates: int = param(
+        5, "Replicates per run.", unit="runs", source=RUN_SETTING, ge=1, le=10_000
+    )
     time: TimeConfig = Field(default_factory=TimeConfig)
     population: PopulationConfig = Field(default_factory=PopulationConfig)
     entry: EntryConfig = Field(default_factory=EntryConfig)
