@@ -52,6 +52,14 @@ CASES = {
         "  - {param: macro.tension, from: 2020, set: high}\n",
         ["key 'timeline[1].set'", "line 4", "valid number"],
     ),
+    "neither_list_nor_all": (
+        "survey:\n  years: abc\n",
+        ["key 'survey.years'", "line 2", "valid list or 'all'", "(got 'abc')"],
+    ),
+    "number_for_a_section": (
+        "population: 5\n",
+        ["key 'population'", "line 1", "expected a section", "(got 5)"],
+    ),
     "not_a_mapping": ("- just\n- a list\n", ["expected a mapping"]),
     "duplicate_key": ("seed: 1\nseed: 2\n", ["duplicate key", "line 2", "key 'seed'"]),
 }
@@ -83,6 +91,12 @@ def test_cyclic_extends(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(tmp_path / "a.yaml"), "--out", str(out)])
     _check_failure(result, out, ["cycle", "a.yaml -> ", "key 'extends'", "line 1"])
+
+
+def test_folder_instead_of_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(tmp_path), "--out", str(out)])
+    _check_failure(result, out, [tmp_path.name, "is a folder, not a scenario file"])
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,9 @@ from pydantic import BaseModel, ValidationError
 
 from talentsim.scenario import Scenario
 from talentsim.timeline import TimelineError, check_timeline
+
+#: How pydantic names a member of a union in an error's location.
+UNION_TAG = re.compile(r"^[a-z_-]+\[.*\]$")
 
 #: Prefix that names a scenario shipped inside the package, e.g. ``talentsim:baseline``.
 BUILTIN_PREFIX = "talentsim:"
@@ -217,6 +221,8 @@ def _read_tree(
 ) -> tuple[dict[str, Any], dict[KeyPath, Origin], list[Path]]:
     """Read a file and, recursively, what it extends; merge them."""
     shown = str(file)
+    if file.is_dir():
+        raise ScenarioError([((shown, None), "", "is a folder, not a scenario file")])
     if not file.is_file():
         raise ScenarioError([((shown, None), "", "file not found")])
     try:
@@ -415,14 +421,33 @@ def _validate(data: dict[str, Any], origins: dict[KeyPath, Origin]) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as err:
         problems = [_describe(e, origins) for e in err.errors(include_url=False)]
-        raise ScenarioError(problems) from None
+        raise ScenarioError(_merge_alternatives(problems)) from None
+
+
+def _merge_alternatives(
+    problems: list[tuple[Origin | None, str, str]],
+) -> list[tuple[Origin | None, str, str]]:
+    """One problem per key: the failed alternatives of a union read 'a or b (got x)'."""
+    merged: dict[str, tuple[Origin | None, list[str], str]] = {}
+    for origin, key, message in problems:
+        text, got = message, ""
+        if message.endswith(")") and " (got " in message:
+            text, got = message.rsplit(" (got ", 1)
+            got = f" (got {got}"
+        if key in merged:
+            merged[key][1].append(text.removeprefix("input should be "))
+        else:
+            merged[key] = (origin, [text], got)
+    return [(origin, key, " or ".join(texts) + got) for key, (origin, texts, got) in merged.items()]
 
 
 def _describe(
     error: dict[str, Any], origins: dict[KeyPath, Origin]
 ) -> tuple[Origin | None, str, str]:
-    loc: KeyPath = tuple(error["loc"])
     kind = error["type"]
+    loc: KeyPath = tuple(error["loc"])
+    if kind != "extra_forbidden":  # drop the tags of union members: 'list[int]', "literal['all']"
+        loc = tuple(p for p in loc if not (isinstance(p, str) and UNION_TAG.match(p)))
     if kind == "extra_forbidden":
         message = f"unknown key '{loc[-1]}'"
         suggestion = _did_you_mean(loc)
@@ -433,7 +458,9 @@ def _describe(
     else:
         message = error["msg"].removeprefix("Value error, ")
         message = message[0].lower() + message[1:] if message else message
-        if "input" in error and kind not in {"missing", "model_type", "dict_type"}:
+        if kind in {"model_type", "dict_type"}:
+            message = "expected a section (a mapping of keys)"
+        if "input" in error and kind != "missing":
             shown = error["input"]
             if not isinstance(shown, (dict, list)):
                 message += f" (got {shown!r})"
