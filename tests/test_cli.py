@@ -72,6 +72,7 @@ def test_run_writes_every_output(tmp_path: Path) -> None:
     assert [s["replicate"] for s in manifest["seeds"]] == [0, 1]
     assert manifest["versions"]["talentsim"] == __version__
     assert manifest["versions"]["mesa"].startswith("3.5")
+    assert {"click", "rich", "scipy", "pyabc", "dask"} <= set(manifest["versions"])
     assert "git_commit" in manifest and manifest["wall_seconds"] > 0
     assert manifest["scenario_files"][0].endswith("h1b_tightening.yaml")
     assert yaml.safe_load((out / "scenario.yaml").read_text())["name"] == "h1b_tightening"

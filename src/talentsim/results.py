@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,22 @@ from talentsim.loader import LoadedScenario, resolved_yaml, scenario_hash
 from talentsim.runner import RunResult
 from talentsim.streams import run_seed_sequence
 
-DEPENDENCIES: tuple[str, ...] = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "pyyaml")
+#: Recorded even if the installed package's metadata cannot be read.
+CORE_DEPENDENCIES: tuple[str, ...] = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "pyyaml")
+
+
+def dependencies() -> list[str]:
+    """Names of talentsim's declared runtime dependencies (not the optional extras)."""
+    try:
+        declared = metadata.requires("talentsim") or []
+    except metadata.PackageNotFoundError:
+        declared = []
+    names = {
+        re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0].lower()
+        for spec in declared
+        if "extra ==" not in spec
+    }
+    return sorted(names | set(CORE_DEPENDENCIES))
 
 
 class OutputExistsError(FileExistsError):
@@ -91,7 +107,7 @@ def git_commit(path: Path) -> str | None:
 def versions() -> dict[str, str]:
     """Versions of Python, talentsim and its main dependencies."""
     found = {"python": platform.python_version(), "talentsim": __version__}
-    for name in DEPENDENCIES:
+    for name in dependencies():
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
