@@ -15,12 +15,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from talentsim.careers import ppp_pay, salaries
+from talentsim.careers import salary_of
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
 
 if TYPE_CHECKING:
     from talentsim.model import TalentModel
+
+# Per status of a slot (inactive, active in the US, active in China): whether it is active
+# and whether it is in China, as the float32 terms the peers' sums subtract.
+_STATUS_ACTIVE = np.array([0.0, 1.0, 1.0], dtype=np.float32)
+_STATUS_IN_CHINA = np.array([0.0, 0.0, 1.0], dtype=np.float32)
 
 
 def update_peer_signals(model: TalentModel) -> None:
@@ -29,25 +34,37 @@ def update_peer_signals(model: TalentModel) -> None:
     `fared` is the log growth of a returnee's PPP pay since return. For each worker, over
     the other active members of their circle: `peer_share` is the share in China and
     `peer_fared` the sum of their `fared` divided by the number of others (0 without any).
+
+    A slot's values depend only on its circle and its status (inactive, in the US, in China)
+    and, in China, its own `fared`, so they are tabulated per (circle, status) and gathered.
     """
     people = model.people
     in_cn = np.flatnonzero(model.in_cn)
-    salary, _ = salaries(model, in_cn)
-    pay = ppp_pay(model, people.country[in_cn], salary, people.employer[in_cn])
-    people.fared[in_cn] = np.log(pay / people.return_pay_ppp[in_cn])
-
     circle = people.view("circle")
+    cn_circle = circle[in_cn]
+    salary = salary_of(model, people.wage_group[in_cn], people.pay_factor[in_cn])
+    # PPP pay and equity (careers.ppp_pay) of workers who are all in China.
+    pay = salary * (1 + model.firms.equity_rate[people.employer[in_cn]]) / model.macro.ppp
+    fared = np.log(pay / people.return_pay_ppp[in_cn]).astype(np.float32)
+    people.fared[in_cn] = fared
+
     n = model.n_circles
-    active = model.active.astype(np.float32)
-    returned = model.in_cn.astype(np.float32)
-    fared = np.where(model.in_cn, people.view("fared"), np.float32(0.0))
-    members = np.bincount(circle, weights=active, minlength=n)
-    in_china = np.bincount(circle, weights=returned, minlength=n)
-    fared_sum = np.bincount(circle, weights=fared, minlength=n)
-    others = (members[circle] - active).astype(np.float32)
-    safe = np.maximum(others, 1.0)
-    model.peer_share[:] = (in_china[circle] - returned) / safe
-    model.peer_fared[:] = (fared_sum[circle] - fared) / safe
+    status = model.active.view(np.uint8) + model.in_cn.view(np.uint8)  # 0, 1 US, 2 China
+    code = circle * len(_STATUS_ACTIVE)
+    code += status
+    counts = np.bincount(code, minlength=n * len(_STATUS_ACTIVE)).reshape(n, len(_STATUS_ACTIVE))
+    members = (counts[:, 1] + counts[:, 2]).astype(np.float64)[:, None]
+    in_china = counts[:, 2].astype(np.float64)[:, None]
+    # Summing only the members in China adds the same terms in the same order (others add 0).
+    fared_sum = np.bincount(cn_circle, weights=fared, minlength=n)[:, None]
+    safe = np.maximum((members - _STATUS_ACTIVE).astype(np.float32), 1.0)
+    share = ((in_china - _STATUS_IN_CHINA) / safe).astype(np.float32)
+    np.take(share, code, out=model.peer_share)
+    # Outside China a slot subtracts no `fared` of its own (x - 0 is x); in China it does.
+    np.take((fared_sum / safe).astype(np.float32), code, out=model.peer_fared)
+    cn_code = code[in_cn]
+    cn_safe = safe.ravel()[cn_code]
+    model.peer_fared[in_cn] = (fared_sum.ravel()[cn_circle] - fared) / cn_safe
     model.max_peer_share = float(model.peer_share.max()) if people.n else 0.0
 
 
@@ -81,22 +98,37 @@ def update_belonging(model: TalentModel) -> None:
 
 
 def _relax_belonging(model: TalentModel, years: float) -> None:
+    """The yearly relaxation, in float32: in place for everyone as in China, then the US.
+
+    Workers not in the US (in China or inactive) share constant rates; only workers in the
+    US need per-worker terms, so those are computed for them alone.
+    """
     people, b = model.people, model.p.belonging
-    us = model.in_us
+    us = np.flatnonzero(model.in_us)
     bu = people.view("belong_us")
     bc = people.view("belong_cn")
+    bu_us, bc_us = bu[us], bc[us]
     f32 = np.float32
     # belong_us: towards g / (g + sT) in the US, towards 0 in China.
     rate_us = b.us_gain_rate + b.tension_sensitivity * model.macro.tension
-    target_us = np.where(us, f32(b.us_gain_rate / rate_us if rate_us > 0 else 0.0), f32(0.0))
-    keep_us = np.where(us, f32(np.exp(-rate_us * years)), f32(np.exp(-b.us_decay_rate * years)))
-    bu[:] = target_us + (bu - target_us) * keep_us
+    _relax_in_place(bu, f32(0.0), f32(np.exp(-b.us_decay_rate * years)))
+    target_us = f32(b.us_gain_rate / rate_us if rate_us > 0 else 0.0)
+    bu[us] = target_us + (bu_us - target_us) * f32(np.exp(-rate_us * years))
     # belong_cn: towards eP / (d + eP) in the US (per worker), towards 1 in China.
-    pull = f32(b.peer_effect) * model.peer_share
-    rate_cn = np.where(us, f32(b.china_decay_rate) + pull, f32(b.china_gain_rate))
+    pull = f32(b.peer_effect) * model.peer_share[us]
+    rate_cn = np.append(f32(b.china_decay_rate) + pull, f32(b.china_gain_rate))
     safe = np.where(rate_cn > 0, rate_cn, f32(1.0))
-    target_cn = np.where(us, pull / safe, f32(1.0))
-    bc[:] = target_cn + (bc - target_cn) * np.exp(-rate_cn * f32(years))
+    keep = np.exp(-rate_cn * f32(years))  # the last entry is China's, in the same exp call
+    _relax_in_place(bc, f32(1.0), keep[-1])
+    target_cn = pull / safe[:-1]
+    bc[us] = target_cn + (bc_us - target_cn) * keep[:-1]
+
+
+def _relax_in_place(values: np.ndarray, target: np.float32, keep: np.float32) -> None:
+    """Values <- target + (values - target) keep, in place (float32, the same operations)."""
+    values -= target
+    values *= keep
+    values += target
 
 
 def schedule_family_events(

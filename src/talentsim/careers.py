@@ -110,7 +110,7 @@ def pay_factor_of(
     )
 
 
-def refresh_pay_factor(model: TalentModel, slots: np.ndarray | None = None) -> None:
+def refresh_pay_factor(model: TalentModel, slots: np.ndarray | slice | None = None) -> None:
     """Recompute `pay_factor` for some slots (all used slots by default)."""
     people = model.people
     if slots is None:
@@ -133,7 +133,9 @@ def wage_group_of(
     model: TalentModel, country: np.ndarray, pay_cat: np.ndarray, firm: np.ndarray
 ) -> np.ndarray:
     """The wage group of a job in `country` at `firm` for workers of `pay_cat`."""
-    return np.where(country == Country.US, pay_cat, CHINA_WAGE_GROUP + model.firms.sector[firm])
+    return np.where(
+        country == Country.US.value, pay_cat, CHINA_WAGE_GROUP + model.firms.sector[firm]
+    )
 
 
 def ppp_pay(
@@ -141,7 +143,7 @@ def ppp_pay(
 ) -> np.ndarray:
     """Salary plus equity in purchasing-power-adjusted US dollars."""
     total = salary * (1 + model.firms.equity_rate[firm])
-    return np.where(country == Country.US, total, total / model.macro.ppp)
+    return np.where(country == Country.US.value, total, total / model.macro.ppp)
 
 
 def salaries(model: TalentModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,11 +166,16 @@ def check_pay_parameters(model: TalentModel) -> None:
 
 def promotion_hazard(model: TalentModel, slots: np.ndarray) -> np.ndarray:
     """Annual hazard of each worker's next promotion, by country and level."""
+    people = model.people
+    return level_hazard(model, people.country[slots], people.level[slots])
+
+
+def level_hazard(model: TalentModel, country: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Annual hazard of the next promotion of workers with these countries and levels."""
     us_h, cn_h = model.derived(next_step_hazards)
     table = np.concatenate([us_h, cn_h])
-    people = model.people
-    in_cn = people.country[slots] == Country.CHINA
-    return table[in_cn * len(us_h) + people.level[slots]]
+    in_cn = country == Country.CHINA.value
+    return table[in_cn * len(us_h) + level]
 
 
 def schedule_promotions(
@@ -176,13 +183,16 @@ def schedule_promotions(
     slots: np.ndarray,
     after: np.ndarray | float,
     draw: Draw = Draw.PROMOTION,
+    hazard: np.ndarray | None = None,
 ) -> None:
     """Date of each worker's next promotion.
 
     `draw` names the occasion (next, start, move), as in
-    :func:`talentsim.schedule.schedule_us_offers`.
+    :func:`talentsim.schedule.schedule_us_offers`; `hazard` defaults to
+    :func:`promotion_hazard`.
     """
-    hazard = promotion_hazard(model, slots)
+    if hazard is None:
+        hazard = promotion_hazard(model, slots)
     model.people.promotion_date[slots] = schedule.exponential_after(
         model, draw, slots, hazard, after
     )
@@ -204,17 +214,19 @@ def promote(model: TalentModel) -> None:
         active = np.flatnonzero(model.active)
         schedule_promotions(model, active, model.t, Draw.PROMOTION_START)
     promoted = schedule.due(model, "promotion_date", model.active)
-    level = people.level[promoted]
-    in_us = people.country[promoted] == Country.US
+    country, level = people.country[promoted], people.level[promoted]
+    weight, factor = people.weight[promoted], people.pay_factor[promoted]
 
     # The bamboo ceiling, observed: promotions to manager among workers in US firms.
     eligible = model.ledger.levels[Country.US * len(LEVELS) + MANAGER - 1]
     model.flows["mgmt_eligible_us"] += float(eligible)
-    to_manager = in_us & (level == MANAGER - 1)
-    model.flows["mgmt_promoted_us"] += float(people.weight[promoted[to_manager]].sum())
+    to_manager = (country == Country.US.value) & (level == MANAGER - 1)
+    model.flows["mgmt_promoted_us"] += float(weight[to_manager].sum())
 
     raise_factor = 1 + p.careers.level_pay_premium
-    model.ledger.promote(people, promoted, raise_factor)
-    people.level[promoted] += 1
-    people.pay_factor[promoted] *= raise_factor
-    schedule_promotions(model, promoted, people.promotion_date[promoted])
+    group = people.wage_group[promoted]
+    model.ledger.promote_workers(weight, country, level, group, factor, raise_factor)
+    people.level[promoted] = level + 1
+    people.pay_factor[promoted] = factor * raise_factor
+    hazard = level_hazard(model, country, level + 1)
+    schedule_promotions(model, promoted, people.promotion_date[promoted], hazard=hazard)

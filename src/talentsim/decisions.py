@@ -18,12 +18,10 @@ from talentsim import schedule
 from talentsim.belonging import family_pull_of
 from talentsim.careers import (
     pay_factor_of,
-    ppp_pay,
-    refresh_pay_factor,
     salary_of,
     schedule_promotions,
-    wage_group_of,
 )
+from talentsim.ledger import PAY_BINS, totals
 from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.offers import Offers
 from talentsim.scenario import Scenario
@@ -50,28 +48,46 @@ class JobTerms:
 
 def job_terms(
     model: TalentModel,
-    country: np.ndarray,
+    country: Country,
     pay_cat: np.ndarray,
     firm: np.ndarray,
     level: np.ndarray,
     education: np.ndarray,
     pay_mult: np.ndarray,
 ) -> JobTerms:
-    """The utility inputs of a job (current or offered) for each worker."""
+    """The utility inputs of jobs (current or offered) in one country, one per worker."""
     p, macro, firms = model.p, model.macro, model.firms
-    group = wage_group_of(model, country, pay_cat, firm)
-    salary = salary_of(model, group, pay_factor_of(model, firm, level, education, pay_mult))
-    in_us = country == Country.US
-    sector = firms.sector[firm]
-    us_prospects, cn_prospects = model.prospects
+    factor = pay_factor_of(model, firm, level, education, pay_mult)
+    total = salary_and_equity(model, country, pay_cat, firm, factor)
     upside = p.firms.startup_upside * firms.startup[firm] * firms.equity_rate[firm]
+    us_prospects, cn_prospects = model.prospects
+    if country == Country.US:
+        return JobTerms(
+            log_pay=np.log(total),
+            growth=np.full(len(firm), macro.us_pay_growth),
+            promotion=us_prospects[level],
+            opportunity=np.full(len(firm), macro.us_demand_growth) + upside,
+        )
+    sector = firms.sector[firm]
     return JobTerms(
-        log_pay=np.log(ppp_pay(model, country, salary, firm)),
-        growth=np.where(in_us, macro.us_pay_growth, macro.cn_pay_growth[sector]),
-        promotion=np.where(in_us, us_prospects[level], cn_prospects[level]),
-        opportunity=np.where(in_us, macro.us_demand_growth, macro.cn_demand_growth[sector])
-        + upside,
+        log_pay=np.log(total / macro.ppp),
+        growth=macro.cn_pay_growth[sector],
+        promotion=cn_prospects[level],
+        opportunity=macro.cn_demand_growth[sector] + upside,
     )
+
+
+def salary_and_equity(
+    model: TalentModel,
+    country: Country,
+    pay_cat: np.ndarray,
+    firm: np.ndarray,
+    pay_factor: np.ndarray,
+) -> np.ndarray:
+    """Salary plus equity of jobs in one country at `firm` (local currency)."""
+    us = country == Country.US
+    group = pay_cat if us else CHINA_WAGE_GROUP + model.firms.sector[firm]
+    return salary_of(model, group, pay_factor) * (1 + model.firms.equity_rate[firm])
 
 
 def job_value(p: Scenario, terms: JobTerms) -> np.ndarray:
@@ -90,24 +106,34 @@ def us_extras(
     idx: np.ndarray,
     visa: np.ndarray | None = None,
     since: np.ndarray | None = None,
+    risk: np.ndarray | None = None,
 ) -> np.ndarray:
     """Belonging to the US, visa risk and tension: utility of living in the US.
 
-    `visa` and `since` (start of the status) default to the workers' current status.
+    `visa` and `since` (start of the status) default to the workers' current status;
+    `risk`, their visa risk (:func:`talentsim.visas.visa_risk`), is computed if not given.
     """
     people, p = model.people, model.p
     w = p.decisions.weights
-    risk = visa_risk(model, idx, visa, since)
+    if risk is None:
+        risk = visa_risk(model, idx, visa, since)
     return (
         w.belonging * people.belong_us[idx] - w.visa_risk * risk - w.tension * model.macro.tension
     )
 
 
-def china_extras(model: TalentModel, idx: np.ndarray) -> np.ndarray:
-    """Belonging to China, family pull and peers' experience: utility of living in China."""
+def china_extras(
+    model: TalentModel, idx: np.ndarray, family: np.ndarray | None = None
+) -> np.ndarray:
+    """Belonging to China, family pull and peers' experience: utility of living in China.
+
+    `family`, the workers' family pull (:func:`talentsim.belonging.family_pull_of`), is
+    computed if not given.
+    """
     people, p = model.people, model.p
     w = p.decisions.weights
-    family = family_pull_of(model, idx)
+    if family is None:
+        family = family_pull_of(model, idx)
     return w.belonging * people.belong_cn[idx] + w.family * family + w.peers * model.peer_fared[idx]
 
 
@@ -128,20 +154,22 @@ def decide(model: TalentModel, offers: Offers) -> None:
         return
     choice = np.full(len(offers.idx), STAY)
     us_only = np.flatnonzero(offers.has_us & ~offers.has_cn)
-    if len(us_only):
-        noise = gumbel(model, Draw.DECISION, offers.idx[us_only], 3)
+    if len(us_only):  # the noise of staying and switching (the first two of three columns)
+        noise = gumbel(model, Draw.DECISION, offers.idx[us_only], 2)
         gain = switch_gain(model, offers, us_only)
         choice[us_only] = np.where(gain + noise[:, SWITCH] > noise[:, STAY], SWITCH, STAY)
     cn = np.flatnonzero(offers.has_cn)
     if len(cn):
-        choice[cn], stay, back = _weigh_all_options(model, offers, cn)
+        choice[cn], stay, back, inputs = _weigh_all_options(model, offers, cn)
     _switch(model, offers, np.flatnonzero(choice == SWITCH))
     chose_return = choice[cn] == RETURN
     if chose_return.any():
         rows = np.flatnonzero(chose_return)
         stay, back = _subset(stay, rows), _subset(back, rows)
         slots = offers.idx[cn[rows]]
-        reasons = reason_mask(model, slots, stay, back, offers.forced[cn[rows]])
+        family, risk = (values[rows] for values in inputs)
+        forced = offers.forced[cn[rows]]
+        reasons = reason_mask(model, slots, stay, back, forced, family, risk)
         apply_return(model, offers, cn[rows], back, reasons)
 
 
@@ -168,23 +196,28 @@ def switch_gain(model: TalentModel, offers: Offers, rows: np.ndarray) -> np.ndar
 
 def _weigh_all_options(
     model: TalentModel, offers: Offers, rows: np.ndarray
-) -> tuple[np.ndarray, JobTerms, JobTerms]:
-    """Choices of the workers in `rows` (who hold a Chinese offer), with their terms."""
+) -> tuple[np.ndarray, JobTerms, JobTerms, tuple[np.ndarray, np.ndarray]]:
+    """Choices of the workers in `rows` (who hold a Chinese offer).
+
+    Also returns the terms of staying and of returning, and the family pull and visa risk,
+    for the reasons of those who return.
+    """
     people, p, d = model.people, model.p, model.p.decisions
     idx = offers.idx[rows]
     pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
     forced, has_us = offers.forced[rows], offers.has_us[rows]
-    us = np.full(len(idx), Country.US, dtype=np.int8)
+    us = Country.US
     stay = job_terms(
         model, us, pay_cat, people.employer[idx], level, education, people.pay_mult[idx]
     )
-    in_us = us_extras(model, idx)
+    family, risk = family_pull_of(model, idx), visa_risk(model, idx)
+    in_us = us_extras(model, idx, risk=risk)
     utility = np.full((len(idx), 3), -np.inf)
     utility[:, STAY] = np.where(forced, -np.inf, job_value(p, stay) + in_us)
     sw = np.flatnonzero(has_us & ~forced)
     switch = job_terms(
         model,
-        us[sw],
+        us,
         pay_cat[sw],
         offers.us_firm[rows[sw]],
         level[sw],
@@ -192,31 +225,41 @@ def _weigh_all_options(
         offers.us_pay_mult[rows[sw]],
     )
     utility[sw, SWITCH] = job_value(p, switch) + in_us[sw] - d.moving_cost_switch
-    china = np.full(len(idx), Country.CHINA, dtype=np.int8)
     back = job_terms(
         model,
-        china,
+        Country.CHINA,
         pay_cat,
         offers.cn_firm[rows],
         offers.cn_level[rows],
         education,
         offers.cn_pay_mult[rows],
     )
-    utility[:, RETURN] = job_value(p, back) + china_extras(model, idx) - d.moving_cost_return
+    utility[:, RETURN] = (
+        job_value(p, back) + china_extras(model, idx, family) - d.moving_cost_return
+    )
     choice = np.argmax(utility + gumbel(model, Draw.DECISION, idx, 3), axis=1)
-    return choice, stay, back
+    return choice, stay, back, (family, risk)
 
 
 def _switch(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:
-    """Move the workers in `rows` to the US firm that made them an offer."""
+    """Move the workers in `rows` to the US firm that made them an offer.
+
+    Only their firm and pay change (same country, level and wage group).
+    """
     people = model.people
     movers = offers.idx[rows]
-    model.ledger.remove(people, movers)
-    people.employer[movers] = offers.us_firm[rows]
-    people.pay_mult[movers] = offers.us_pay_mult[rows]
-    people.us_pay_mult[movers] = offers.us_pay_mult[rows]
-    refresh_pay_factor(model, movers)
-    model.ledger.add(people, movers)
+    firm, pay_mult = offers.us_firm[rows], offers.us_pay_mult[rows]
+    weight, level, group = people.weight[movers], people.level[movers], people.wage_group[movers]
+    old_factor = people.pay_factor[movers]
+    factor = pay_factor_of(model, firm, level, people.education[movers], pay_mult)
+    before = totals(
+        weight, people.country[movers], people.segment[movers], level, group, old_factor
+    )
+    people.employer[movers] = firm
+    people.pay_mult[movers] = pay_mult
+    people.us_pay_mult[movers] = pay_mult
+    people.pay_factor[movers] = factor
+    model.ledger.repay(before, np.bincount(group, weights=weight * factor, minlength=PAY_BINS))
 
 
 def _subset(terms: JobTerms, rows: np.ndarray) -> JobTerms:
@@ -226,24 +269,34 @@ def _subset(terms: JobTerms, rows: np.ndarray) -> JobTerms:
 
 
 def reason_mask(
-    model: TalentModel, idx: np.ndarray, stay: JobTerms, back: JobTerms, forced: np.ndarray
+    model: TalentModel,
+    idx: np.ndarray,
+    stay: JobTerms,
+    back: JobTerms,
+    forced: np.ndarray,
+    family: np.ndarray | None = None,
+    risk: np.ndarray | None = None,
 ) -> np.ndarray:
     """Reasons a returnee would give: factors adding at least `reason_threshold` to returning.
 
     Bits follow taxonomy.REASONS: family, belonging, China's development (growth, promotion
     and opportunity), unfavourable conditions abroad (lost status, visa risk, tension).
+    The family pull and visa risk are computed if not given.
     """
     people, p = model.people, model.p
     w, d = p.decisions.weights, p.decisions
     threshold = d.reason_threshold
-    family = w.family * family_pull_of(model, idx)
+    if family is None:
+        family = family_pull_of(model, idx)
+    if risk is None:
+        risk = visa_risk(model, idx)
+    family = w.family * family
     belonging = w.belonging * (people.belong_cn[idx] - people.belong_us[idx])
     development = (
         w.growth * d.horizon_years * (back.growth - stay.growth)
         + w.promotion * (back.promotion - stay.promotion)
         + w.opportunity * (back.opportunity - stay.opportunity)
     )
-    risk = visa_risk(model, idx)
     abroad = forced | (w.visa_risk * risk + w.tension * model.macro.tension >= threshold)
     bits = [family >= threshold, belonging >= threshold, development >= threshold, abroad]
     mask = np.zeros(len(idx), dtype=np.uint8)
@@ -266,14 +319,30 @@ def apply_return(
     """
     people, p, firms = model.people, model.p, model.firms
     slots = offers.idx[returning]
-    firm = offers.cn_firm[returning]
-    _count_returns(model, slots, offers.cn_sector[returning], offers.forced[returning])
-    model.ledger.remove(people, slots)
+    firm, level = offers.cn_firm[returning], offers.cn_level[returning]
+    pay_mult = offers.cn_pay_mult[returning]
+    weight, segment = people.weight[slots], people.segment[slots]
+    old_level = people.level[slots]
+    _count_returns(
+        model, weight, segment, old_level, offers.cn_sector[returning], offers.forced[returning]
+    )
+    before = totals(
+        weight,
+        people.country[slots],
+        segment,
+        old_level,
+        people.wage_group[slots],
+        people.pay_factor[slots],
+    )
+    model.ledger.take(before, len(slots))
+    group = CHINA_WAGE_GROUP + firms.sector[firm]
+    factor = pay_factor_of(model, firm, level, people.education[slots], pay_mult)
     people.country[slots] = Country.CHINA
     people.employer[slots] = firm
-    people.wage_group[slots] = CHINA_WAGE_GROUP + firms.sector[firm]
-    people.level[slots] = offers.cn_level[returning]
-    people.pay_mult[slots] = offers.cn_pay_mult[returning]
+    people.wage_group[slots] = group
+    people.level[slots] = level
+    people.pay_mult[slots] = pay_mult
+    people.pay_factor[slots] = factor
     people.returns[slots] += 1
     people.return_time[slots] = model.t
     people.return_sector[slots] = offers.cn_sector[returning]
@@ -281,8 +350,8 @@ def apply_return(
     people.return_pay_ppp[slots] = np.exp(back.log_pay)
     people.fared[slots] = 0.0
     people.us_years_banked[slots] += model.t - people.us_since[slots]
-    refresh_pay_factor(model, slots)
-    model.ledger.add(people, slots)
+    china = np.full(len(slots), Country.CHINA, dtype=np.int8)
+    model.ledger.put(totals(weight, china, segment, level, group, factor), len(slots))
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
     # New hazards in China: the returnees' US offers, the Chinese firm's promotions.
@@ -291,13 +360,16 @@ def apply_return(
 
 
 def _count_returns(
-    model: TalentModel, slots: np.ndarray, sector: np.ndarray, forced: np.ndarray
+    model: TalentModel,
+    weight: np.ndarray,
+    segment: np.ndarray,
+    level: np.ndarray,
+    sector: np.ndarray,
+    forced: np.ndarray,
 ) -> None:
-    """Add this step's returns to the flows (before their state changes)."""
-    people = model.people
-    weight = people.weight[slots]
+    """Add this step's returns to the flows (from the returnees' state before the move)."""
     model.flows["returns"] += float(weight.sum())
     model.flows["forced_returns"] += float(weight[forced].sum())
-    model.flows["returns_experienced"] += float(weight[people.level[slots] > 0].sum())
-    model.returns_by_segment += np.bincount(people.segment[slots], weights=weight, minlength=4)
+    model.flows["returns_experienced"] += float(weight[level > 0].sum())
+    model.returns_by_segment += np.bincount(segment, weights=weight, minlength=4)
     model.returns_by_sector += np.bincount(sector, weights=weight, minlength=5)

@@ -27,9 +27,16 @@ _COLUMNS = 12
 
 
 def _categorical(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Category index for each uniform draw, given category shares."""
+    """Category index for each uniform draw, given category shares (weights >= 0).
+
+    The number of cumulative shares at or below the draw, counted one category at a time
+    (a binary search over a handful of categories costs more).
+    """
     cdf = np.cumsum(shares)
-    return np.minimum(np.searchsorted(cdf / cdf[-1], u, side="right"), len(shares) - 1)
+    category = np.zeros(len(u), dtype=np.intp)
+    for cumulative in cdf / cdf[-1]:
+        category += cumulative <= u
+    return np.minimum(category, len(shares) - 1)
 
 
 def _shares(table: object) -> np.ndarray:
@@ -73,8 +80,7 @@ def create_workers(
     skill = np.where(
         segment == SV_TECH, _categorical(_shares(p.population.skill_mix), u[:, _SKILL]), NO_SKILL
     )
-    edu_cdf = model.derived(education_cdf)[segment]  # each worker's segment's degree mix
-    education = (edu_cdf[:, :-1] <= u[:, [_EDUCATION]]).sum(axis=1)
+    education = _degrees(model.derived(education_cdf), segment, u[:, _EDUCATION])
 
     age = GRADUATION_AGE[education] + ysg
     years_us = STUDY_YEARS[education] + ysg
@@ -99,7 +105,7 @@ def create_workers(
     people.employer[new] = model.us_firm_sampler.draw(us_sector, u[:, _EMPLOYER])
     _initial_visas(p, people, new, ysg, t, u)
     people.level[new] = _initial_levels(p, ysg, u[:, _PROMO : _PROMO + 4])
-    careers.refresh_pay_factor(model, np.arange(new.start, new.stop))
+    careers.refresh_pay_factor(model, new)
     model.ledger.add(people, new)
     _form_circles(model, new, segment)
     slots = np.arange(new.start, new.stop)
@@ -108,6 +114,18 @@ def create_workers(
     schedule.schedule_us_offers(model, slots, t, Draw.US_OFFER_START)
     careers.schedule_promotions(model, slots, t, Draw.PROMOTION_START)
     return new
+
+
+def _degrees(cdf: np.ndarray, segment: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Degree of each worker from their segment's cumulative degree mix and their draw `u`.
+
+    The number of cumulative shares (all but the last) at or below `u`, counted one degree
+    at a time.
+    """
+    degree = np.zeros(len(segment), dtype=np.intp)
+    for cumulative in cdf[:, :-1].T:
+        degree += cumulative[segment] <= u
+    return degree
 
 
 def initial_belonging(p: Scenario, years_us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -226,6 +244,6 @@ def exit_pool(model: TalentModel) -> None:
     model.ledger.remove(people, leaving)
     people.active[leaving] = False
     weight = people.weight[leaving]
-    in_us = people.country[leaving] == Country.US
+    in_us = people.country[leaving] == Country.US.value
     model.flows["exits"] += float(weight[in_us].sum())
     model.flows["exits_china"] += float(weight[~in_us].sum())

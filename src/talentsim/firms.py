@@ -55,6 +55,12 @@ def build_firms(config: FirmsConfig, pay: PayConfig, rng: np.random.Generator) -
     return FirmTable(kind, country, sector, startup, size, wage_mult, equity, recruiting)
 
 
+#: Buckets per unit of the sampler's keys in its guide table (a power of two).
+_GUIDE_BUCKETS = 4096
+#: Keys a bucket of the guide table may span before a binary search is cheaper.
+_GUIDE_MAX_WIDTH = 8
+
+
 class FirmSampler:
     """Draw firms within a sector with probability proportional to a weight.
 
@@ -85,10 +91,41 @@ class FirmSampler:
         self.last = np.array(last)
         self.position = np.full(len(firms), -1, dtype=np.intp)  # firm id -> index here
         self.position[self.ids] = np.arange(len(self.ids))
+        self._build_guide(n_sectors)
+
+    def _build_guide(self, n_sectors: int) -> None:
+        """A guide table for :meth:`_search`: where to start looking for each bucket.
+
+        The keys lie in [0, n_sectors]; bucket b of width 1/_GUIDE_BUCKETS starts its search
+        at the number of keys <= (b - 1) / _GUIDE_BUCKETS. A key <= x is then among the
+        `_guide_width` keys from there, for any x in bucket b (a power of two makes the
+        bucket edges exact, and the bucket of x is computed with room of a whole bucket).
+        """
+        edges = np.arange((n_sectors + 1) * _GUIDE_BUCKETS + 3)
+        self._guide = np.searchsorted(self.keys, (edges - 1) / _GUIDE_BUCKETS, side="right")
+        ends = np.searchsorted(self.keys, (edges + 2) / _GUIDE_BUCKETS, side="right")
+        self._guide_width = int((ends - self._guide).max())
+        self._padded_keys = np.append(self.keys, np.full(self._guide_width, np.inf))
+
+    def _search(self, values: np.ndarray) -> np.ndarray:
+        """`np.searchsorted(self.keys, values, side="right")` for values in [0, n_sectors].
+
+        The count of keys <= each value, by the guide table: faster than a binary search
+        over all keys, whose branches the processor cannot predict.
+        """
+        if self._guide_width > _GUIDE_MAX_WIDTH:
+            return np.searchsorted(self.keys, values, side="right")
+        bucket = (values * _GUIDE_BUCKETS).astype(np.intp)
+        np.clip(bucket, 0, len(self._guide) - 1, out=bucket)
+        start = self._guide[bucket]
+        count = start.copy()
+        for offset in range(self._guide_width):
+            count += self._padded_keys[start + offset] <= values
+        return count
 
     def _pick(self, sectors: np.ndarray, shares: np.ndarray) -> np.ndarray:
         """The firm at cumulative share `shares` of each entry's sector."""
-        pick = np.searchsorted(self.keys, sectors + shares, side="right")
+        pick = self._search(sectors + shares)
         return self.ids[np.minimum(pick, self.last[sectors])]
 
     def draw(self, sectors: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -19,23 +19,37 @@ LEVEL_BINS = 2 * len(LEVELS)  # (country, level)
 PAY_BINS = CHINA_WAGE_GROUP + len(CN_SECTORS)  # wage groups
 
 
-def count(people: People, slots: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def count(
+    people: People, slots: np.ndarray | slice, factor: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Totals over `slots`.
 
     People by (country, segment) and by (country, level), and weight x pay factor by wage
-    group.
+    group (`factor`, the pay factors, defaults to the workers' current ones).
     """
-    weight = people.weight[slots]
-    country = people.country[slots].astype(np.intp)
-    stock = np.bincount(
-        country * len(SEGMENTS) + people.segment[slots], weights=weight, minlength=STOCK_BINS
+    return totals(
+        people.weight[slots],
+        people.country[slots],
+        people.segment[slots],
+        people.level[slots],
+        people.wage_group[slots],
+        people.pay_factor[slots] if factor is None else factor,
     )
-    levels = np.bincount(
-        country * len(LEVELS) + people.level[slots], weights=weight, minlength=LEVEL_BINS
-    )
-    pay = np.bincount(
-        people.wage_group[slots], weights=weight * people.pay_factor[slots], minlength=PAY_BINS
-    )
+
+
+def totals(
+    weight: np.ndarray,
+    country: np.ndarray,
+    segment: np.ndarray,
+    level: np.ndarray,
+    wage_group: np.ndarray,
+    factor: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The totals of :func:`count` from the workers' fields (one entry per worker)."""
+    country = country.astype(np.intp)
+    stock = np.bincount(country * len(SEGMENTS) + segment, weights=weight, minlength=STOCK_BINS)
+    levels = np.bincount(country * len(LEVELS) + level, weights=weight, minlength=LEVEL_BINS)
+    pay = np.bincount(wage_group, weights=weight * factor, minlength=PAY_BINS)
     return stock, levels, pay
 
 
@@ -50,27 +64,69 @@ class Ledger:
 
     def add(self, people: People, slots: np.ndarray | slice) -> None:
         """Put workers (in their current state) into the totals."""
-        stock, levels, pay = count(people, slots)
-        self.stock += stock
-        self.levels += levels
-        self.pay += pay
-        self.agents += len(people.weight[slots])
+        self.put(count(people, slots), len(people.weight[slots]))
 
     def remove(self, people: People, slots: np.ndarray | slice) -> None:
         """Take workers (in their current state) out of the totals."""
-        stock, levels, pay = count(people, slots)
+        self.take(count(people, slots), len(people.weight[slots]))
+
+    def put(self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], agents: int) -> None:
+        """Add the totals of `agents` workers (from :func:`count` or :func:`totals`)."""
+        stock, levels, pay = counts
+        self.stock += stock
+        self.levels += levels
+        self.pay += pay
+        self.agents += agents
+
+    def take(self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], agents: int) -> None:
+        """Subtract the totals of `agents` workers (from :func:`count` or :func:`totals`)."""
+        stock, levels, pay = counts
         self.stock -= stock
         self.levels -= levels
         self.pay -= pay
-        self.agents -= len(people.weight[slots])
+        self.agents -= agents
+
+    def repay(self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], pay: np.ndarray) -> None:
+        """Record new pay factors of some workers whose other fields stay as they were.
+
+        `counts` are their totals before the change (:func:`totals`), `pay` their new pay
+        totals. The totals change exactly as by :meth:`remove` before the change and
+        :meth:`add` after it: the unchanged counts are taken out and put back, since that
+        need not restore a float total bit for bit.
+        """
+        stock, levels, old_pay = counts
+        self.stock -= stock
+        self.levels -= levels
+        self.pay -= old_pay
+        self.stock += stock
+        self.levels += levels
+        self.pay += pay
 
     def promote(self, people: People, slots: np.ndarray, raise_factor: float) -> None:
         """Record a promotion of `slots` (call before the change).
 
         They move up one level and their pay factor is multiplied by `raise_factor`.
         """
-        weight = people.weight[slots]
-        code = people.country[slots].astype(np.intp) * len(LEVELS) + people.level[slots]
+        self.promote_workers(
+            people.weight[slots],
+            people.country[slots],
+            people.level[slots],
+            people.wage_group[slots],
+            people.pay_factor[slots],
+            raise_factor,
+        )
+
+    def promote_workers(
+        self,
+        weight: np.ndarray,
+        country: np.ndarray,
+        level: np.ndarray,
+        wage_group: np.ndarray,
+        pay_factor: np.ndarray,
+        raise_factor: float,
+    ) -> None:
+        """:meth:`promote` from the promoted workers' fields (before the change)."""
+        code = country.astype(np.intp) * len(LEVELS) + level
         moved = np.bincount(code, weights=weight, minlength=LEVEL_BINS).reshape(2, -1)
         self.levels -= moved.ravel()
         up = np.zeros_like(moved)
@@ -78,9 +134,7 @@ class Ledger:
         up[:, -1] += moved[:, -1]  # (nobody is promoted from the top; kept for safety)
         self.levels += up.ravel()
         self.pay += np.bincount(
-            people.wage_group[slots],
-            weights=weight * people.pay_factor[slots] * (raise_factor - 1.0),
-            minlength=PAY_BINS,
+            wage_group, weights=weight * pay_factor * (raise_factor - 1.0), minlength=PAY_BINS
         )
 
     def rebuild(self, people: People) -> None:

@@ -208,7 +208,7 @@ class TalentModel(mesa.Model):
         self.p = self.timeline.params_at(max(self.t, start_year))
         if self.step_index == 0:
             people = self.people
-            in_us = people.view("active") & (people.view("country") == Country.US)
+            in_us = people.view("active") & (people.view("country") == Country.US.value)
             self.initial_in_us = float(np.dot(people.view("weight"), in_us))
         if self.ledger_stale:  # a Worker attribute was written between steps
             self.ledger.rebuild(self.people)
@@ -256,7 +256,9 @@ class TalentModel(mesa.Model):
         """Who is active, in the US, in China (fixed for the rest of the step)."""
         people = self.people
         self.active = people.view("active").copy()
-        self.in_us = self.active & (people.view("country") == Country.US)
+        # Compared with .value, a plain int: an IntEnum member would make numpy cast the int8
+        # codes to int64 first (the same in every module).
+        self.in_us = self.active & (people.view("country") == Country.US.value)
         self.in_cn = self.active ^ self.in_us  # every active worker is in one of the two
 
     def _offers(self) -> None:

@@ -79,11 +79,12 @@ def sector_weights(fit: np.ndarray, demand: np.ndarray) -> np.ndarray:
 
 def programme_eligible(people: object, slots: np.ndarray) -> np.ndarray:
     """Who talent programmes target: doctorates, managers and above, AI/ML specialists."""
-    return (
-        (people.education[slots] == PHD)
-        | (people.level[slots] >= MANAGER)
-        | (people.skill[slots] == AI_ML)
-    )
+    return eligible(people.education[slots], people.level[slots], people.skill[slots])
+
+
+def eligible(education: np.ndarray, level: np.ndarray, skill: np.ndarray) -> np.ndarray:
+    """:func:`programme_eligible` from the workers' degree, level and skill."""
+    return (education == PHD) | (level >= MANAGER) | (skill == AI_ML)
 
 
 def _education_multiplier(p: Scenario) -> np.ndarray:
@@ -99,11 +100,10 @@ def china_offer_hazard(model: TalentModel, slots: np.ndarray, weights: np.ndarra
     x (1 + talent programme intensity, if eligible).
     """
     people, o = model.people, model.p.offers
-    profile = model.derived(_education_multiplier)[people.education[slots]] * (
-        1 + o.level_multiplier * people.level[slots]
-    )
+    education, level = people.education[slots], people.level[slots]
+    profile = model.derived(_education_multiplier)[education] * (1 + o.level_multiplier * level)
     reach = 1 + o.peer_reach * model.peer_share[slots].astype(np.float64)
-    programme = 1 + model.macro.programme * programme_eligible(people, slots)
+    programme = 1 + model.macro.programme * eligible(education, level, people.skill[slots])
     sector_total = o.china_rate * weights.sum(axis=1)
     return sector_total[people.segment[slots]] * profile * reach * programme
 
@@ -164,20 +164,34 @@ def _china_terms(model: TalentModel, offers: Offers, rows: np.ndarray, weights: 
     slots = offers.idx[rows]
     u = model.streams.slot_uniform(Draw.OFFER_TERMS, step, slots, 7)
     z = box_muller(u[:, 5:7])[:, 0]
-    cdf = np.cumsum(weights, axis=1)[people.segment[slots]]
-    sector = (cdf < u[:, [0]] * cdf[:, [-1]]).sum(axis=1).clip(0, len(CN_SECTORS) - 1)
+    sector = _offer_sectors(weights, people.segment[slots], u[:, 0])
     step_up = u[:, 2] < p.careers.returnee_step_up
     o = p.offers
+    level, skill = people.level[slots], people.skill[slots]
     mult = people.pay_mult[slots] * np.exp(o.offer_sd * z - 0.5 * o.offer_sd**2)
-    ai_tech = (people.skill[slots] == AI_ML) & (sector == CN_TECHNOLOGY)
+    ai_tech = (skill == AI_ML) & (sector == CN_TECHNOLOGY)
     mult = np.where(ai_tech, mult * ai_offer_multiplier(o.ai_tail_alpha, u[:, 3]), mult)
     programme = p.macro.programme_pay_bonus * model.macro.programme
-    mult = mult * (1 + programme * programme_eligible(people, slots))
+    mult = mult * (1 + programme * eligible(people.education[slots], level, skill))
     offers.cn_sector[rows] = sector
     offers.cn_firm[rows] = model.cn_firm_sampler.draw(sector, u[:, 1])
-    offers.cn_level[rows] = np.minimum(people.level[slots] + step_up, TOP_LEVEL)
+    offers.cn_level[rows] = np.minimum(level + step_up, TOP_LEVEL)
     offers.cn_pay_mult[rows] = mult
     offers.extra_u[rows] = u[:, 4]
+
+
+def _offer_sectors(weights: np.ndarray, segment: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The sector of each offer: where `u` falls in its segment's cumulative weights.
+
+    Counts the sectors whose cumulative weight lies below u x the segment's total, one
+    sector at a time (cheaper than a row of the table per offer).
+    """
+    columns = np.cumsum(weights, axis=1).T.copy()  # sectors x segments
+    target = u * columns[-1][segment]
+    sector = np.zeros(len(segment), dtype=np.intp)
+    for cumulative in columns:
+        sector += cumulative[segment] < target
+    return np.minimum(sector, len(CN_SECTORS) - 1)
 
 
 def _us_terms(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:

@@ -30,7 +30,7 @@ def permanent_status(model: TalentModel, slots: np.ndarray) -> np.ndarray:
     `visas.permanent_lapse_years` abroad.
     """
     people, v = model.people, model.p.visas
-    permanent = people.visa[slots] == Visa.PERMANENT
+    permanent = people.visa[slots] == Visa.PERMANENT.value
     held = people.return_time[slots] - people.visa_since[slots]
     abroad = model.t - people.return_time[slots]
     return permanent & ((held >= v.naturalisation_years) | (abroad < v.permanent_lapse_years))
@@ -63,9 +63,9 @@ def remigrate(model: TalentModel) -> None:
     )
     us_mult = people.us_pay_mult[idx] * np.exp(sd * z - 0.5 * sd**2)
     pay_cat, education, level = people.pay_cat[idx], people.education[idx], people.level[idx]
-    here = job_terms(
+    here = job_terms(  # everyone in idx is in China
         model,
-        people.country[idx],
+        Country.CHINA,
         pay_cat,
         people.employer[idx],
         level,
@@ -74,7 +74,7 @@ def remigrate(model: TalentModel) -> None:
     )
     there = job_terms(
         model,
-        np.full(len(idx), Country.US, dtype=np.int8),
+        Country.US,
         pay_cat,
         us_firm,
         level,
@@ -95,7 +95,7 @@ def remigrate(model: TalentModel) -> None:
     go = np.argmax(utility + gumbel(model, Draw.REMIGRATION_CHOICE, idx, 2), axis=1) == 1
     movers = idx[go]
     model.ledger.remove(people, movers)
-    new_h1b = movers[visa[go] == Visa.H1B]  # permanent residents keep their status and date
+    new_h1b = movers[visa[go] == Visa.H1B.value]  # permanent residents keep their status and date
     people.visa[new_h1b] = Visa.H1B
     people.visa_since[new_h1b] = model.t
     people.us_since[movers] = model.t

@@ -36,9 +36,15 @@ def exponential_after(
 ) -> np.ndarray:
     """Dates of the next event after `after` at annual hazard `rate` (inf if the rate is 0)."""
     u = model.streams.slot_uniform(draw, model.tick, slots, 1)[:, 0]
-    rate = np.broadcast_to(np.asarray(rate, dtype=float), u.shape)
-    wait = np.divide(-np.log(u), rate, out=np.full(u.shape, np.inf), where=rate > 0)
-    return after + wait
+    wait = -np.log(u)
+    if np.ndim(rate) == 0 and rate > 0:
+        wait /= rate
+    else:
+        positive = np.asarray(rate) > 0
+        np.divide(wait, rate, out=wait, where=positive)
+        wait[~np.broadcast_to(positive, wait.shape)] = np.inf
+    wait += after
+    return wait
 
 
 def schedule_exits(model: TalentModel, slots: np.ndarray) -> None:
@@ -52,7 +58,7 @@ def schedule_exits(model: TalentModel, slots: np.ndarray) -> None:
 def us_offer_rate(model: TalentModel, slots: np.ndarray) -> np.ndarray:
     """Annual hazard of a US offer: from another US firm in the US, to returnees in China."""
     p = model.p
-    in_us = model.people.country[slots] == Country.US
+    in_us = model.people.country[slots] == Country.US.value
     return np.where(in_us, p.offers.us_rate, p.remigration.us_offer_rate)
 
 

@@ -15,6 +15,7 @@ which other slots are drawn.
 
 from __future__ import annotations
 
+import sys
 from enum import IntEnum
 
 import numpy as np
@@ -25,6 +26,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN_INT = 0x9E3779B97F4A7C15
 _MASK = (1 << 64) - 1
 _MASK128 = (1 << 128) - 1
+_LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 def _mix(x: int) -> int:
@@ -37,6 +39,8 @@ def _mix(x: int) -> int:
 
 #: Columns available per slot from :meth:`Streams.slot_uniform`.
 SLOT_COLUMNS = 16
+_SLOT_STRIDE = np.uint64((SLOT_COLUMNS * _GOLDEN_INT) & _MASK)  # a slot's step: 16 G mod 2^64
+_COLUMN_STEPS = np.arange(SLOT_COLUMNS, dtype=np.uint64) * _GOLDEN  # column c's step: c G
 
 
 def splitmix64(x: np.ndarray) -> np.ndarray:
@@ -48,6 +52,18 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> np.uint64(30))) * _MIX1
     z = (z ^ (z >> np.uint64(27))) * _MIX2
     return z ^ (z >> np.uint64(31))
+
+
+def _mix_in_place(z: np.ndarray) -> None:
+    """The rest of SplitMix64's output function on z = x + golden, in place (fewer temporaries)."""
+    shifted = z >> np.uint64(30)
+    z ^= shifted
+    z *= _MIX1
+    np.right_shift(z, np.uint64(27), out=shifted)
+    z ^= shifted
+    z *= _MIX2
+    np.right_shift(z, np.uint64(31), out=shifted)
+    z ^= shifted
 
 
 class SlotBits:
@@ -147,6 +163,8 @@ class Streams:
         }
         raw = self._bits.random_raw((n + 1) // 2)
         # Low half to even slots, high half to odd ones, whatever the machine's byte order.
+        if _LITTLE_ENDIAN:  # a view already has that layout
+            return SlotBits(raw.view(np.uint32)[:n])
         halves = np.empty((len(raw), 2), dtype=np.uint32)
         halves[:, 0] = raw & np.uint64(0xFFFFFFFF)
         halves[:, 1] = raw >> np.uint64(32)
@@ -170,12 +188,17 @@ class Streams:
         """
         if columns > SLOT_COLUMNS:
             raise ValueError(f"at most {SLOT_COLUMNS} columns per slot")
-        seed = np.uint64(self._key(draw, step))
-        counter = slots.astype(np.uint64)[:, None] * np.uint64(SLOT_COLUMNS) + np.arange(
-            columns, dtype=np.uint64
-        )
-        bits = splitmix64(seed + counter * _GOLDEN)
-        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
+        # splitmix64(seed + counter * golden) with counter = slot * SLOT_COLUMNS + column,
+        # regrouped (exactly, modulo 2^64) as slot * stride + a constant per column.
+        offsets = _COLUMN_STEPS[:columns] + np.uint64((self._key(draw, step) + _GOLDEN_INT) & _MASK)
+        z = np.asarray(slots).astype(np.int64, copy=False).view(np.uint64) * _SLOT_STRIDE
+        z = np.add(z[:, None], offsets)
+        _mix_in_place(z)
+        z >>= np.uint64(11)
+        u = z.astype(np.float64)
+        u += 0.5
+        u *= 2.0**-53
+        return u
 
     def slot_normal(self, draw: Draw, step: int, slots: np.ndarray, columns: int) -> np.ndarray:
         """Standard normals for some slots (Box-Muller on two counter-based uniforms each)."""

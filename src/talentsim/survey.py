@@ -58,14 +58,14 @@ def is_survey_step(model: TalentModel) -> bool:
 def recency_weights(model: TalentModel, idx: np.ndarray) -> np.ndarray:
     """Sampling weight of each returnee in idx: people times recency."""
     people = model.people
-    since = model.t - people.return_time[idx].astype(np.float64)
+    since = model.t - people.return_time[idx]
     return people.weight[idx] * np.exp(-since / model.config.survey.recency_years)
 
 
 def field_survey(model: TalentModel) -> list[dict[str, object]]:
     """Run the survey now; return its rows (one per measure and category)."""
     people, year = model.people, model.year
-    idx = np.flatnonzero(people.view("active") & (people.view("country") == Country.CHINA))
+    idx = np.flatnonzero(people.view("active") & (people.view("country") == Country.CHINA.value))
     n = sample_size(model.config.survey, year)
     weight = recency_weights(model, idx)
     total = weight.sum()

@@ -44,22 +44,24 @@ def update_visas(model: TalentModel) -> None:
     people, p, dt, t = model.people, model.p, model.dt, model.t
     bits = model.streams.slot_bits(Draw.VISA, model.tick, people.n)
     # Work on the workers in the US without permanent status (a minority), by index.
-    temp = np.flatnonzero(model.in_us & (people.view("visa") < Visa.PERMANENT))
+    temp = np.flatnonzero(model.in_us & (people.view("visa") < Visa.PERMANENT.value))
     visa = people.visa[temp]
     u = bits.at(temp)
     clock = t - people.visa_since[temp]
 
-    opt = visa == Visa.STUDENT_OPT
-    h1b = visa == Visa.H1B
-    opt_over = opt & (clock >= opt_years(p, people.stem[temp]))
+    h1b = visa == Visa.H1B.value
+    opt = np.flatnonzero(visa == Visa.STUDENT_OPT.value)  # rows of OPT holders
+    over = clock[opt] >= opt_years(p, people.stem[temp[opt]])
+    opt_over = np.zeros(len(temp), dtype=bool)
+    opt_over[opt[over]] = True
     won = np.zeros(len(temp), dtype=bool)
     if is_lottery_step(model):  # OPT holders whose OPT has not run out enter the lottery
-        entering = np.flatnonzero(opt & ~opt_over)
+        entering = opt[~over]
         slots = temp[entering]
         chance = h1b_win_probability(p, people.segment[slots], people.education[slots])
         won[entering[u[entering] < chance]] = True
     filed = h1b & (u < -np.expm1(-p.visas.green_card_sponsor_rate * dt))
-    granted = (visa == Visa.GREEN_CARD_PENDING) & (
+    granted = (visa == Visa.GREEN_CARD_PENDING.value) & (
         u < -np.expm1(-dt / p.visas.green_card_wait_years)
     )
     expired = temp[opt_over | (h1b & ~filed & (clock >= p.visas.h1b_max_years))]
@@ -103,4 +105,6 @@ def visa_risk(
     opt_risk = (1 - win) ** remaining
     years_left = np.maximum(p.visas.h1b_max_years - (model.t - since), 0)
     h1b_risk = np.exp(-p.visas.green_card_sponsor_rate * years_left)
-    return np.where(visa == Visa.STUDENT_OPT, opt_risk, np.where(visa == Visa.H1B, h1b_risk, 0.0))
+    return np.where(
+        visa == Visa.STUDENT_OPT.value, opt_risk, np.where(visa == Visa.H1B.value, h1b_risk, 0.0)
+    )
