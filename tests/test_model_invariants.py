@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import small_scenario
 from talentsim.model import TalentModel
-from talentsim.runner import RunResult
+from talentsim.runner import RunResult, run_scenario
 from talentsim.scenario import Scenario
 from talentsim.survey import EXCLUSIVE_MEASURES, REASON, SECTOR
 from talentsim.taxonomy import CN_SECTORS, LEVELS, SEGMENTS, Country, Visa
@@ -36,6 +37,17 @@ def test_segment_and_sector_columns_add_up(small_run: RunResult) -> None:
     by_segment = ts[[f"returns_{s}" for s in SEGMENTS]]
     np.testing.assert_allclose(by_segment.sum(axis=1), ts["returns"], atol=1e-6)
     np.testing.assert_allclose(ts["in_us"] + ts["returned"], ts["agents_active"], atol=1e-6)
+
+
+def test_silicon_valley_tech_stays_the_largest_segment() -> None:
+    """The design's population: SV tech is the largest segment in the US in every year of the
+    baseline, 2010-2030, in every replicate (entrants must not let another segment overtake it)."""
+
+    result = run_scenario(small_scenario(None, ["population.size=4000", "time.end=2030"]))
+    annual = result.annual.set_index(["replicate", "year"])
+    stocks = annual[[f"in_us_{s}" for s in SEGMENTS]]
+    largest = stocks.idxmax(axis=1).str.removeprefix("in_us_")
+    assert (largest == "sv_tech").all(), largest[largest != "sv_tech"]
 
 
 def test_calendar_years_and_quarters(small_run: RunResult, small_baseline: Scenario) -> None:

@@ -16,18 +16,18 @@ SOURCE = "calibrated (posterior median; experiments/calibration)"
 
 #: Dotted scenario key -> posterior median.
 CALIBRATED: dict[str, float] = {
-    "china.sectors.technology.demand_growth": 0.12,
-    "china.sectors.finance.demand_growth": -0.129,
-    "entry.segment_mix.sv_tech": 0.236,
-    "offers.fit.sv_tech.technology": 0.143,
-    "offers.fit.business_other.technology": 0.0422,
-    "offers.fit.finance.finance": 0.767,
-    "offers.fit.sv_tech.manufacturing": 0.202,
-    "offers.fit.business_other.manufacturing": 0.113,
-    "offers.fit.business_other.education": 0.0864,
-    "careers.bamboo_penalty_management": 0.277,
-    "decisions.weights.family": 2.42,
-    "survey.recency_years": 2.8,
+    "china.sectors.technology.demand_growth": 0.173,
+    "china.sectors.finance.demand_growth": -0.163,
+    "entry.segment_mix.sv_tech": 0.42,
+    "offers.fit.sv_tech.technology": 0.0568,
+    "offers.fit.business_other.technology": 0.0235,
+    "offers.fit.finance.finance": 0.972,
+    "offers.fit.sv_tech.manufacturing": 0.164,
+    "offers.fit.business_other.manufacturing": 0.0972,
+    "offers.fit.business_other.education": 0.0542,
+    "careers.bamboo_penalty_management": 0.329,
+    "decisions.weights.family": 2.22,
+    "survey.recency_years": 2.86,
 }
 
 

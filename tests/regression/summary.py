@@ -15,8 +15,9 @@ OVERRIDES = [
 ]
 
 
-def _round(value: float) -> float:
-    return float(f"{value:.10g}")
+def _exact(value: float) -> float:
+    """A plain float: JSON writes its shortest round-trip form, so comparisons are exact."""
+    return float(value)
 
 
 def regression_summary() -> dict:
@@ -27,7 +28,7 @@ def regression_summary() -> dict:
     out: dict = {"overrides": OVERRIDES, "replicates": {}}
     for rep, block in annual.groupby("replicate"):
         figures = {
-            column: [_round(v) for v in block[column]]
+            column: [_exact(v) for v in block[column]]
             for column in ("returns", "in_us", "returned", "entrants", "remigrants")
         }
         rows = survey[
@@ -36,7 +37,7 @@ def regression_summary() -> dict:
             & survey["measure"].isin([SECTOR, LEVEL])
         ]
         figures["survey"] = {
-            f"{r.year}|{r.measure}|{r.category}": _round(r.share) for r in rows.itertuples()
+            f"{r.year}|{r.measure}|{r.category}": _exact(r.share) for r in rows.itertuples()
         }
         out["replicates"][str(rep)] = figures
     return out
