@@ -139,7 +139,7 @@ def print_summary(result: RunResult, console: Console) -> None:
     console.print(
         "Survey: CCG and zhaopin.com returnee surveys (n = 913 in 2015, 1,821 in 2017); "
         "± is 1.96 binomial standard errors. The baseline is calibrated to them "
-        "(experiments/calibration; its 2015 technology share is still too high)."
+        "(experiments/calibration, where its fit and its limits are reported)."
     )
 
 
