@@ -100,6 +100,45 @@ def test_summary_statistics_from_a_survey() -> None:
     assert stats[keys[3]] == 0.6 and math.isnan(stats[keys[4]])
 
 
+def _sector_survey(shares: dict[str, float], n: int = 1821) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "year": 2017,
+                "measure": SECTOR,
+                "category": c,
+                "share": v,
+                "rank": 0,
+                "n": n,
+                "population_share": v,
+            }
+            for c, v in shares.items()
+        ]
+    )
+
+
+def test_rank_probability_rewards_a_clear_lead() -> None:
+    """The 'probability' statistic is the chance of ranking first in a survey of n: near 1
+    for a clear lead, near one half for a tie, in between for a lead of one standard error;
+    the residual 'other' is drawn but never ranked."""
+    key = f"rank|2017|{SECTOR}|technology"
+
+    def p(tech: float, fin: float) -> float:
+        rest = 1 - tech - fin - 0.2
+        shares = {"technology": tech, "finance": fin, "education": 0.1, "manufacturing": 0.1}
+        survey = _sector_survey({**shares, "other": rest})
+        return summary_statistics(survey, [key], rank_statistic="probability")[key]
+
+    clear, tie, close = p(0.20, 0.12), p(0.15, 0.15), p(0.155, 0.145)
+    assert clear > 0.99 and 0.4 < tie < 0.6 and tie < close < clear
+    assert p(0.155, 0.145) == close  # deterministic
+    sample = summary_statistics(_sector_survey({"technology": 0.2, "other": 0.8}), [key])
+    assert sample[key] == 0.0  # the 'sample' statistic reads the rank column (0 here)
+    distance = TargetDistance(se={}, weight={}, ranks=[key], rank_penalty=4.0)
+    assert distance({key: 0.75}, {key: 1.0}) == pytest.approx(1.0)
+    assert distance({key: float("nan")}, {key: 1.0}) == pytest.approx(4.0)
+
+
 def _synthetic_targets(folder: Path) -> None:
     """Targets simulated from TRUE (means of ten runs), with the real surveys' sizes."""
     (folder / "targets.csv").write_text(  # a placeholder that surveys 2015 and 2017

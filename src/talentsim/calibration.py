@@ -25,7 +25,7 @@ from talentsim.designs import DesignError, check_parameters, point_scenario
 from talentsim.loader import LoadedScenario
 from talentsim.model import TalentModel
 from talentsim.scenario import CalibrationConfig, Prior, Scenario
-from talentsim.survey import SECTOR
+from talentsim.survey import RESIDUAL, SECTOR
 from talentsim.targets import load_targets, resolve_targets
 
 HISTORY = "history.db"
@@ -97,6 +97,7 @@ class Simulator:
     base: Scenario  # the scenario as it runs during calibration (size, period, survey years)
     names: dict[str, str]  # pyabc name -> dotted scenario key
     keys: list[str]  # the summary statistics, one per target row
+    rank_statistic: str = "sample"  # see AbcSettings.rank_statistic
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
         """Run the model once with these values; return its summary statistics."""
@@ -106,14 +107,22 @@ class Simulator:
         seed = int(np.random.randint(0, 2**62))  # noqa: NPY002
         model = TalentModel(scenario, seed=seed)
         model.run()
-        return summary_statistics(pd.DataFrame(model.survey_rows), self.keys)
+        return summary_statistics(pd.DataFrame(model.survey_rows), self.keys, self.rank_statistic)
 
 
-def summary_statistics(survey: pd.DataFrame, keys: list[str]) -> dict[str, float]:
+#: Virtual surveys drawn per ranking target for the 'probability' rank statistic.
+RANK_DRAWS = 2000
+
+
+def summary_statistics(
+    survey: pd.DataFrame, keys: list[str], rank_statistic: str = "sample"
+) -> dict[str, float]:
     """The statistics named by target keys, from a virtual survey's rows.
 
-    'share|year|measure|category' is the sample share; 'rank|year|measure|category' is 1 if
-    that category ranks first among the named sectors (ties count as first), else 0.
+    'share|year|measure|category' is the sample share. 'rank|year|measure|category' is, with
+    `rank_statistic` 'sample', 1 if that category ranks first among the named categories of
+    the sample (ties count as first), else 0; with 'probability', the chance of that in a
+    survey of the same size from the population shares (:func:`first_rank_probability`).
     """
     out: dict[str, float] = {}
     indexed = survey.set_index(["year", "measure", "category"])
@@ -124,8 +133,31 @@ def summary_statistics(survey: pd.DataFrame, keys: list[str]) -> dict[str, float
         except KeyError:
             out[key] = float("nan")
             continue
-        out[key] = float(row["share"]) if kind == "share" else float(row["rank"] == 1)
+        if kind == "share":
+            out[key] = float(row["share"])
+        elif rank_statistic == "probability":
+            rows = survey[(survey["year"] == int(year)) & (survey["measure"] == measure)]
+            out[key] = first_rank_probability(rows, category)
+        else:
+            out[key] = float(row["rank"] == 1)
     return out
+
+
+def first_rank_probability(rows: pd.DataFrame, category: str) -> float:
+    """Chance that `category` ranks first among the named categories of a survey.
+
+    Multinomial draws of the survey's size from its population shares (every category,
+    the unranked residual included; ties count as first); a fixed seed makes it a smooth,
+    deterministic function of the shares.
+    """
+    shares = rows["population_share"].to_numpy(dtype=float)
+    n = int(rows["n"].iloc[0])
+    if n <= 0 or not np.isfinite(shares).all() or shares.sum() <= 0:
+        return float("nan")
+    counts = np.random.default_rng(0).multinomial(n, shares / shares.sum(), size=RANK_DRAWS)
+    named = (rows["category"] != RESIDUAL).to_numpy()
+    mine = counts[:, (rows["category"] == category).to_numpy()][:, 0]
+    return float((mine >= counts[:, named].max(axis=1)).mean())
 
 
 # --------------------------------------------------------------------------- distance
@@ -135,7 +167,8 @@ def summary_statistics(survey: pd.DataFrame, keys: list[str]) -> dict[str, float
 class TargetDistance:
     """Distance between simulated and observed statistics, in standard errors.
 
-    d = sqrt(sum_k w_k z_k^2 / sum_k w_k) + rank_penalty x (number of wrong rankings), with
+    d = sqrt(sum_k w_k z_k^2 / sum_k w_k) + rank_penalty x (number of wrong rankings, or the
+    sum of 1 - P(first) with the 'probability' rank statistic), with
     z_k = (simulated_k - target_k) / se_k over the share targets. A missing statistic (a
     survey with no respondents) makes the distance infinite.
     """
@@ -155,8 +188,14 @@ class TargetDistance:
             total += self.weight[key] * ((value - observed[key]) / se) ** 2
             weights += self.weight[key]
         distance = math.sqrt(total / weights) if weights > 0 else 0.0
-        wrong = sum(simulated.get(key, 0.0) != observed[key] for key in self.ranks)
+        # 1 - P(first) for each ranking: the number wrong when P is 0 or 1
+        wrong = sum(_rank_miss(simulated.get(key, math.nan), observed[key]) for key in self.ranks)
         return distance + self.rank_penalty * wrong
+
+
+def _rank_miss(simulated: float, observed: float) -> float:
+    """How far a ranking statistic is from the observed one (a missing one is wholly wrong)."""
+    return abs(observed - simulated) if np.isfinite(simulated) else 1.0
 
 
 # --------------------------------------------------------------------------- set-up
@@ -221,7 +260,7 @@ def prepare(loaded: LoadedScenario, targets_override: str | None = None) -> Cali
     shares = targets[targets["kind"] == "share"]
     ranks = targets[targets["kind"] == "rank"]
     keys = list(targets["key"])
-    simulator = Simulator(base, names, keys)
+    simulator = Simulator(base, names, keys, config.abc.rank_statistic)
     prior = pyabc.Distribution(
         **{name: random_variable(config.parameters[key]) for name, key in names.items()}
     )

@@ -129,6 +129,15 @@ def _percent(value: float) -> str:
     return "" if pd.isna(value) else f"{100 * value:.1f} %"
 
 
+def _rank_term(statistic: str) -> str:
+    if statistic == "probability":
+        return (
+            "times, for each ranking, the chance that a survey of the same size from the "
+            "simulated returnees does not rank the category first"
+        )
+    return "for each ranking the simulation gets wrong"
+
+
 def _acceptance_stop(rate: float) -> str:
     return f" or below {rate:.0%} acceptance" if rate else ""
 
@@ -160,7 +169,7 @@ def write_report(
         "",
         "The distance is sqrt(sum w z^2 / sum w) over the share targets, z being the miss "
         "in the target's binomial standard error, plus "
-        f"{abc.rank_penalty:g} for each ranking the simulation gets wrong.",
+        f"{abc.rank_penalty:g} {_rank_term(abc.rank_statistic)}.",
         "",
         "## Generations",
         "",

@@ -994,6 +994,13 @@ class AbcSettings(Section):
         ge=0,
         lt=1,
     )
+    rank_statistic: Literal["sample", "probability"] = Field(
+        "sample",
+        description="What a ranking target compares: 'sample', whether the category ranks "
+        "first in the simulated survey's sample (0 or 1); 'probability', the chance that it "
+        "ranks first in a survey of the same size drawn from the simulated returnees (from "
+        "the survey's population shares), which rewards a clear lead over a lucky one.",
+    )
     rank_penalty: float = Field(
         2.0,
         description="Added to the distance for each ranking target the simulation gets "
