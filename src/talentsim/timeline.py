@@ -43,6 +43,28 @@ def set_path(obj: Any, path: str, value: Any) -> None:
     setattr(obj, parts[-1], value)
 
 
+def with_values(base: Scenario, values: dict[str, float]) -> Scenario:
+    """A copy of `base` with the dotted paths set, `base` untouched.
+
+    Only the sections on the changed paths are copied (shallow copies along each path); the
+    rest is shared with `base`, which nothing writes to during a run. A deep copy of the
+    whole scenario at every step of a ramp was a measurable part of a run.
+    """
+    root = base.model_copy()
+    copies: dict[str, Any] = {"": root}
+    for path, value in values.items():
+        parts = path.split(".")
+        parent = root
+        for depth in range(1, len(parts)):
+            prefix = ".".join(parts[:depth])
+            if prefix not in copies:
+                copies[prefix] = getattr(parent, parts[depth - 1]).model_copy()
+                parent.__dict__[parts[depth - 1]] = copies[prefix]
+            parent = copies[prefix]
+        parent.__dict__[parts[-1]] = value
+    return root
+
+
 def numeric_paths(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str]:
     """Every dotted path to a float parameter the timeline may change."""
     paths = []
@@ -99,10 +121,7 @@ class Timeline:
         values = self.values_at(t)
         key = tuple(values.values())
         if key != self._cache_key:
-            params = self.base.model_copy(deep=True)
-            for path, value in values.items():
-                set_path(params, path, value)
-            self._cache_key, self._cache = key, params
+            self._cache_key, self._cache = key, with_values(self.base, values)
         return self._cache
 
     def breakpoints(self) -> list[float]:
