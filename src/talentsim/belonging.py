@@ -43,7 +43,7 @@ def update_peer_signals(model: TalentModel) -> None:
     circle = people.view("circle")
     cn_circle = circle[in_cn]
     salary = salary_of(model, people.wage_group[in_cn], people.pay_factor[in_cn])
-    # PPP pay and equity (careers.ppp_pay) of workers who are all in China.
+    # Salary plus equity in PPP dollars; everyone here is in China.
     pay = salary * (1 + model.firms.equity_rate[people.employer[in_cn]]) / model.macro.ppp
     fared = np.log(pay / people.return_pay_ppp[in_cn]).astype(np.float32)
     people.fared[in_cn] = fared

@@ -27,6 +27,7 @@ from talentsim.model import TalentModel
 from talentsim.scenario import CalibrationConfig, Prior, Scenario
 from talentsim.survey import RESIDUAL, SECTOR
 from talentsim.targets import load_targets, resolve_targets
+from talentsim.timeline import last_step
 
 HISTORY = "history.db"
 
@@ -294,9 +295,11 @@ def _simulation_scenario(
     data["population"]["size"] = config.population
     data["time"]["end"] = max(years)
     data["survey"]["years"] = years
+    shortened = Scenario.model_validate(data)
     # Interventions from after the shortened run's last step cannot act on it.
-    data["timeline"] = [t for t in data["timeline"] if t["from"] < max(years) + 1]
-    return Scenario.model_validate(data)
+    last = last_step(shortened.time)
+    shortened.timeline = [item for item in shortened.timeline if item.from_ <= last]
+    return shortened
 
 
 # --------------------------------------------------------------------------- running

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from talentsim import schedule
-from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.scenario import Scenario
 from talentsim.streams import Draw
 from talentsim.taxonomy import LEVELS, MANAGER, TOP_LEVEL, Country
@@ -127,23 +126,6 @@ def refresh_pay_factor(model: TalentModel, slots: np.ndarray | slice | None = No
 def salary_of(model: TalentModel, wage_group: np.ndarray, pay_factor: np.ndarray) -> np.ndarray:
     """Annual salary in the local currency (USD in the US, CNY in China)."""
     return model.macro.wage_table[wage_group] * pay_factor
-
-
-def wage_group_of(
-    model: TalentModel, country: np.ndarray, pay_cat: np.ndarray, firm: np.ndarray
-) -> np.ndarray:
-    """The wage group of a job in `country` at `firm` for workers of `pay_cat`."""
-    return np.where(
-        country == Country.US.value, pay_cat, CHINA_WAGE_GROUP + model.firms.sector[firm]
-    )
-
-
-def ppp_pay(
-    model: TalentModel, country: np.ndarray, salary: np.ndarray, firm: np.ndarray
-) -> np.ndarray:
-    """Salary plus equity in purchasing-power-adjusted US dollars."""
-    total = salary * (1 + model.firms.equity_rate[firm])
-    return np.where(country == Country.US.value, total, total / model.macro.ppp)
 
 
 def salaries(model: TalentModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

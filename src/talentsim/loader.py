@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from talentsim.scenario import Scenario
-from talentsim.timeline import TimelineError, check_timeline
+from talentsim.timeline import TimelineError, check_timeline, last_step
 
 #: How pydantic names a member of a union in an error's location.
 UNION_TAG = re.compile(r"^[a-z_-]+\[.*\]$")
@@ -193,13 +193,12 @@ def _interventions_in_window(
             return -1
         return files.index(origin[0]) if origin[0] in files else math.inf
 
-    time = scenario.time
-    last_step = time.end + 1 - 1 / time.steps_per_year
+    last = last_step(scenario.time)
     window = rank(origins.get(("time", "end")))
     return [
         i
         for i, item in enumerate(scenario.timeline)
-        if item.from_ <= last_step or window >= rank(origins.get(("timeline", i)))
+        if item.from_ <= last or window >= rank(origins.get(("timeline", i)))
     ]
 
 

@@ -43,19 +43,11 @@ _SLOT_STRIDE = np.uint64((SLOT_COLUMNS * _GOLDEN_INT) & _MASK)  # a slot's step:
 _COLUMN_STEPS = np.arange(SLOT_COLUMNS, dtype=np.uint64) * _GOLDEN  # column c's step: c G
 
 
-def splitmix64(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 output function (Steele, Lea and Flood 2014), on a uint64 array.
+def _mix_in_place(z: np.ndarray) -> None:
+    """SplitMix64's output function (Steele, Lea and Flood 2014) on z = x + golden, in place.
 
     Array arithmetic on unsigned integers wraps modulo 2^64, as the algorithm needs.
     """
-    z = x + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MIX1
-    z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
-
-
-def _mix_in_place(z: np.ndarray) -> None:
-    """The rest of SplitMix64's output function on z = x + golden, in place (fewer temporaries)."""
     shifted = z >> np.uint64(30)
     z ^= shifted
     z *= _MIX1

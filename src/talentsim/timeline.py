@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from talentsim.scenario import TIMELINE_SECTIONS, Intervention, Scenario
+from talentsim.scenario import TIMELINE_SECTIONS, Intervention, Scenario, TimeConfig
 
 #: Numeric parameters that are read only when the population is created.
 INIT_ONLY: frozenset[str] = frozenset({"pay.reference_year", "firms.size_alpha", "pay.firm_sd"})
@@ -35,12 +35,9 @@ def get_path(obj: Any, path: str) -> Any:
     return obj
 
 
-def set_path(obj: Any, path: str, value: Any) -> None:
-    """Write a dotted attribute path in nested pydantic models (no validation)."""
-    parts = path.split(".")
-    for part in parts[:-1]:
-        obj = getattr(obj, part)
-    setattr(obj, parts[-1], value)
+def last_step(time: TimeConfig) -> float:
+    """Start of the run's last step, as a decimal year (2030.75 for a quarterly run to 2030)."""
+    return time.end + 1 - 1 / time.steps_per_year
 
 
 def with_values(base: Scenario, values: dict[str, float]) -> Scenario:
@@ -141,16 +138,15 @@ def check_timeline(scenario: Scenario) -> None:
         TimelineError: Naming the first offending intervention.
     """
     allowed = set(numeric_paths())
-    start = scenario.time.start
-    last_step = scenario.time.end + 1 - 1 / scenario.time.steps_per_year
+    start, last = scenario.time.start, last_step(scenario.time)
     for index, item in enumerate(scenario.timeline):
         if item.param not in allowed:
             raise TimelineError(index, _unknown_param_message(item.param, allowed))
-        if not start <= item.from_ <= last_step:
+        if not start <= item.from_ <= last:
             raise TimelineError(
                 index,
                 f"'from: {item.from_:g}' is outside the run (its steps start at {start:g} "
-                f"and the last at {last_step:g}, in {scenario.time.end}), so it would never "
+                f"and the last at {last:g}, in {scenario.time.end}), so it would never "
                 "apply",
             )
     timeline = Timeline(scenario)
