@@ -100,6 +100,48 @@ def test_summary_statistics_from_a_survey() -> None:
     assert stats[keys[3]] == 0.6 and math.isnan(stats[keys[4]])
 
 
+def test_share_statistic_population_reads_the_returnees_share() -> None:
+    """'population' compares the share among the returnees the survey samples from (no
+    sampling noise), 'sample' the respondents' share; rankings are unaffected."""
+    survey = _sector_survey({"technology": 0.15, "finance": 0.12, "other": 0.73})
+    survey["share"] = [0.14, 0.13, 0.73]  # a survey's sample drawn from those returnees
+    share, rank = f"share|2017|{SECTOR}|technology", f"rank|2017|{SECTOR}|technology"
+    survey.loc[0, "rank"] = 1
+    sample = summary_statistics(survey, [share, rank])
+    population = summary_statistics(survey, [share, rank], share_statistic="population")
+    assert sample[share] == 0.14 and population[share] == 0.15
+    assert sample[rank] == population[rank] == 1.0
+
+
+def test_share_statistic_reaches_the_simulation(tmp_path: Path) -> None:
+    """`abc.share_statistic` is checked, and a simulation run with 'population' returns the
+    simulated returnees' share where 'sample' returns its survey's (same run, same seed)."""
+    (tmp_path / "targets.csv").write_text(
+        "kind,year,n,measure,category,value\n"
+        "share,2015,913,employment sector of returnees,technology,0.1\n"
+    )
+    text = SMALL.replace("GENERATIONS", "2").replace("seed: 11}", "seed: 11, share_statistic: S}")
+    path = tmp_path / "c.yaml"
+    path.write_text(text.replace("S}", "populace}"))
+    result = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "share_statistic" in result.output, result.output
+    assert "'sample' or 'population'" in result.output and "Traceback" not in result.output
+    path.write_text(text.replace("S}", "population}"))
+    setup = prepare(load_scenario(path))
+    key = f"share|2015|{SECTOR}|technology"
+    values = {"p0": 0.2, "p1": 0.3}
+    stats = {}
+    for statistic in ("population", "sample"):
+        simulator = Simulator(setup.simulator.base, setup.names, [key], "sample", statistic)
+        np.random.seed(5)  # noqa: NPY002  (the simulator seeds its run from numpy's generator)
+        stats[statistic] = simulator(values)[key]
+    np.random.seed(5)  # noqa: NPY002
+    assert setup.simulator(values)[key] == stats["population"]
+    assert (
+        stats["population"] != stats["sample"] and abs(stats["population"] - stats["sample"]) < 0.1
+    )
+
+
 def _sector_survey(shares: dict[str, float], n: int = 1821) -> pd.DataFrame:
     return pd.DataFrame(
         [

@@ -16,18 +16,20 @@ SOURCE = "calibrated (posterior median; experiments/calibration)"
 
 #: Dotted scenario key -> posterior median.
 CALIBRATED: dict[str, float] = {
-    "china.sectors.technology.demand_growth": 0.173,
-    "china.sectors.finance.demand_growth": -0.163,
-    "entry.segment_mix.sv_tech": 0.42,
-    "offers.fit.sv_tech.technology": 0.0568,
-    "offers.fit.business_other.technology": 0.0235,
-    "offers.fit.finance.finance": 0.972,
-    "offers.fit.sv_tech.manufacturing": 0.164,
-    "offers.fit.business_other.manufacturing": 0.0972,
-    "offers.fit.business_other.education": 0.0542,
-    "careers.bamboo_penalty_management": 0.329,
-    "decisions.weights.family": 2.22,
-    "survey.recency_years": 2.86,
+    "china.sectors.technology.demand_growth": 0.204,
+    "china.sectors.finance.demand_growth": -0.206,
+    "entry.segment_mix.sv_tech": 0.462,
+    "offers.fit.sv_tech.technology": 0.0408,
+    "offers.fit.business_other.technology": 0.0141,
+    "offers.fit.finance.finance": 0.944,
+    "offers.fit.sv_tech.manufacturing": 0.135,
+    "offers.fit.business_other.manufacturing": 0.0442,
+    "offers.fit.business_other.education": 0.0208,
+    "offers.fit.academia.education": 0.544,
+    "careers.bamboo_penalty_management": 0.246,
+    "decisions.weights.family": 2.24,
+    "offers.founder_rate": 0.138,
+    "survey.recency_years": 3.28,
 }
 
 

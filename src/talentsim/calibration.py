@@ -99,6 +99,7 @@ class Simulator:
     names: dict[str, str]  # pyabc name -> dotted scenario key
     keys: list[str]  # the summary statistics, one per target row
     rank_statistic: str = "sample"  # see AbcSettings.rank_statistic
+    share_statistic: str = "sample"  # see AbcSettings.share_statistic
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
         """Run the model once with these values; return its summary statistics."""
@@ -108,7 +109,9 @@ class Simulator:
         seed = int(np.random.randint(0, 2**62))  # noqa: NPY002
         model = TalentModel(scenario, seed=seed)
         model.run()
-        return summary_statistics(pd.DataFrame(model.survey_rows), self.keys, self.rank_statistic)
+        return summary_statistics(
+            pd.DataFrame(model.survey_rows), self.keys, self.rank_statistic, self.share_statistic
+        )
 
 
 #: Virtual surveys drawn per ranking target for the 'probability' rank statistic.
@@ -116,11 +119,16 @@ RANK_DRAWS = 2000
 
 
 def summary_statistics(
-    survey: pd.DataFrame, keys: list[str], rank_statistic: str = "sample"
+    survey: pd.DataFrame,
+    keys: list[str],
+    rank_statistic: str = "sample",
+    share_statistic: str = "sample",
 ) -> dict[str, float]:
     """The statistics named by target keys, from a virtual survey's rows.
 
-    'share|year|measure|category' is the sample share. 'rank|year|measure|category' is, with
+    'share|year|measure|category' is the sample share with `share_statistic` 'sample', the
+    population share (among the returnees the survey samples from) with 'population'.
+    'rank|year|measure|category' is, with
     `rank_statistic` 'sample', 1 if that category ranks first among the named categories of
     the sample (ties count as first), else 0; with 'probability', the chance of that in a
     survey of the same size from the population shares (:func:`first_rank_probability`).
@@ -135,7 +143,9 @@ def summary_statistics(
             out[key] = float("nan")
             continue
         if kind == "share":
-            out[key] = float(row["share"])
+            out[key] = float(
+                row["population_share" if share_statistic == "population" else "share"]
+            )
         elif rank_statistic == "probability":
             rows = survey[(survey["year"] == int(year)) & (survey["measure"] == measure)]
             out[key] = first_rank_probability(rows, category)
@@ -261,7 +271,7 @@ def prepare(loaded: LoadedScenario, targets_override: str | None = None) -> Cali
     shares = targets[targets["kind"] == "share"]
     ranks = targets[targets["kind"] == "rank"]
     keys = list(targets["key"])
-    simulator = Simulator(base, names, keys, config.abc.rank_statistic)
+    simulator = Simulator(base, names, keys, config.abc.rank_statistic, config.abc.share_statistic)
     prior = pyabc.Distribution(
         **{name: random_variable(config.parameters[key]) for name, key in names.items()}
     )

@@ -138,6 +138,12 @@ def _rank_term(statistic: str) -> str:
     return "for each ranking the simulation gets wrong"
 
 
+def _share_term(statistic: str) -> str:
+    if statistic == "population":
+        return "share among the returnees the survey samples from"
+    return "survey's share"
+
+
 def _acceptance_stop(rate: float) -> str:
     return f" or below {rate:.0%} acceptance" if rate else ""
 
@@ -168,7 +174,8 @@ def write_report(
         f"{setup.config.population:,} agents.",
         "",
         "The distance is sqrt(sum w z^2 / sum w) over the share targets, z being the miss "
-        "in the target's binomial standard error, plus "
+        f"of the simulated {_share_term(abc.share_statistic)} in the target's binomial "
+        "standard error, plus "
         f"{abc.rank_penalty:g} {_rank_term(abc.rank_statistic)}.",
         "",
         "## Generations",

@@ -632,7 +632,7 @@ class OfferFitBySegment(Section):
         0.17,
     )
     finance: OfferFit = _fit(0.03, calibrated("offers.fit.finance.finance"), 0.05, 0.07, 0.35)
-    academia: OfferFit = _fit(0.05, 0.03, 0.70, 0.07, 0.15)
+    academia: OfferFit = _fit(0.05, 0.03, calibrated("offers.fit.academia.education"), 0.07, 0.15)
     business_other: OfferFit = _fit(
         calibrated("offers.fit.business_other.technology"),
         0.15,
@@ -673,7 +673,8 @@ class OffersConfig(Section):
         0.08, "Mean pay rise of a US job switch.", unit="log points", ge=-1, le=2
     )
     founder_rate: float = share(
-        0.20, "Share of returnees joining start-ups or 'other' who found their own firm."
+        calibrated("offers.founder_rate"),
+        "Share of returnees joining start-ups or 'other' who found their own firm.",
     )
 
 
@@ -1000,6 +1001,14 @@ class AbcSettings(Section):
         "first in the simulated survey's sample (0 or 1); 'probability', the chance that it "
         "ranks first in a survey of the same size drawn from the simulated returnees (from "
         "the survey's population shares), which rewards a clear lead over a lucky one.",
+    )
+    share_statistic: Literal["sample", "population"] = Field(
+        "sample",
+        description="What a share target compares: 'sample', the share among the simulated "
+        "survey's respondents (with the sampling noise of a survey of the target's size); "
+        "'population', the share among the simulated returnees the survey samples from "
+        "(recency-weighted), which leaves out that noise: the target's standard error "
+        "already counts it once.",
     )
     rank_penalty: float = Field(
         2.0,
