@@ -111,6 +111,14 @@ def test_share_statistic_population_reads_the_returnees_share() -> None:
     population = summary_statistics(survey, [share, rank], share_statistic="population")
     assert sample[share] == 0.14 and population[share] == 0.15
     assert sample[rank] == population[rank] == 1.0
+    # the 'probability' ranking reads the population shares whatever the share statistic
+    chance = [
+        summary_statistics(survey, [rank], "probability", statistic)[rank]
+        for statistic in ("sample", "population")
+    ]
+    assert chance[0] == chance[1] and 0.9 < chance[0] < 1.0
+    with pytest.raises(ValueError, match="share_statistic must be"):
+        summary_statistics(survey, [share], share_statistic="populace")
 
 
 def test_share_statistic_reaches_the_simulation(tmp_path: Path) -> None:

@@ -133,6 +133,14 @@ def summary_statistics(
     the sample (ties count as first), else 0; with 'probability', the chance of that in a
     survey of the same size from the population shares (:func:`first_rank_probability`).
     """
+    if rank_statistic not in ("sample", "probability"):
+        raise ValueError(
+            f"rank_statistic must be 'sample' or 'probability' (got {rank_statistic!r})"
+        )
+    if share_statistic not in ("sample", "population"):
+        raise ValueError(
+            f"share_statistic must be 'sample' or 'population' (got {share_statistic!r})"
+        )
     out: dict[str, float] = {}
     indexed = survey.set_index(["year", "measure", "category"])
     for key in keys:

@@ -1005,10 +1005,11 @@ class AbcSettings(Section):
     share_statistic: Literal["sample", "population"] = Field(
         "sample",
         description="What a share target compares: 'sample', the share among the simulated "
-        "survey's respondents (with the sampling noise of a survey of the target's size); "
-        "'population', the share among the simulated returnees the survey samples from "
-        "(recency-weighted), which leaves out that noise: the target's standard error "
-        "already counts it once.",
+        "survey's respondents (the simulation carries a survey's sampling noise, and the "
+        "posterior tends to the exact one as epsilon falls); 'population', the share among "
+        "the simulated returnees the survey samples from (recency-weighted): less noisy "
+        "distances, but the survey's sampling noise then enters only through the tolerance "
+        "epsilon, so the posterior's width depends on where epsilon stops.",
     )
     rank_penalty: float = Field(
         2.0,
