@@ -207,7 +207,7 @@ def promote(model: TalentModel) -> None:
 
     raise_factor = 1 + p.careers.level_pay_premium
     group = people.wage_group[promoted]
-    model.ledger.promote_workers(weight, country, level, group, factor, raise_factor)
+    model.ledger.promote(weight, country, level, group, factor, raise_factor)
     people.level[promoted] = level + 1
     people.pay_factor[promoted] = factor * raise_factor
     hazard = level_hazard(model, country, level + 1)

@@ -21,7 +21,7 @@ from talentsim.careers import (
     salary_of,
     schedule_promotions,
 )
-from talentsim.ledger import PAY_BINS, totals
+from talentsim.ledger import totals
 from talentsim.macro import CHINA_WAGE_GROUP
 from talentsim.offers import Offers
 from talentsim.scenario import Scenario
@@ -259,7 +259,7 @@ def _switch(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:
     people.pay_mult[movers] = pay_mult
     people.us_pay_mult[movers] = pay_mult
     people.pay_factor[movers] = factor
-    model.ledger.repay(before, np.bincount(group, weights=weight * factor, minlength=PAY_BINS))
+    model.ledger.repay(before, weight, group, factor)
 
 
 def _subset(terms: JobTerms, rows: np.ndarray) -> JobTerms:

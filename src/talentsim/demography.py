@@ -8,7 +8,7 @@ import numpy as np
 
 from talentsim import belonging, careers, schedule
 from talentsim.scenario import Scenario
-from talentsim.streams import Draw
+from talentsim.streams import Draw, thresholds_below
 from talentsim.taxonomy import NO_SKILL, SEGMENTS, SV_TECH, US_SECTOR_OF_SEGMENT, Country, Visa
 
 if TYPE_CHECKING:
@@ -27,16 +27,9 @@ _COLUMNS = 12
 
 
 def _categorical(shares: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Category index for each uniform draw, given category shares (weights >= 0).
-
-    The number of cumulative shares at or below the draw, counted one category at a time
-    (a binary search over a handful of categories costs more).
-    """
+    """Category index for each uniform draw, given category shares (weights >= 0)."""
     cdf = np.cumsum(shares)
-    category = np.zeros(len(u), dtype=np.intp)
-    for cumulative in cdf / cdf[-1]:
-        category += cumulative <= u
-    return np.minimum(category, len(shares) - 1)
+    return np.minimum(thresholds_below(cdf / cdf[-1], u), len(shares) - 1)
 
 
 def _shares(table: object) -> np.ndarray:
@@ -117,15 +110,8 @@ def create_workers(
 
 
 def _degrees(cdf: np.ndarray, segment: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Degree of each worker from their segment's cumulative degree mix and their draw `u`.
-
-    The number of cumulative shares (all but the last) at or below `u`, counted one degree
-    at a time.
-    """
-    degree = np.zeros(len(segment), dtype=np.intp)
-    for cumulative in cdf[:, :-1].T:
-        degree += cumulative[segment] <= u
-    return degree
+    """Degree of each worker from their segment's cumulative degree mix and their draw `u`."""
+    return thresholds_below((cumulative[segment] for cumulative in cdf[:, :-1].T), u)
 
 
 def initial_belonging(p: Scenario, years_us: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

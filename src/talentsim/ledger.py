@@ -19,13 +19,11 @@ LEVEL_BINS = 2 * len(LEVELS)  # (country, level)
 PAY_BINS = CHINA_WAGE_GROUP + len(CN_SECTORS)  # wage groups
 
 
-def count(
-    people: People, slots: np.ndarray | slice, factor: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def count(people: People, slots: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Totals over `slots`.
 
     People by (country, segment) and by (country, level), and weight x pay factor by wage
-    group (`factor`, the pay factors, defaults to the workers' current ones).
+    group.
     """
     return totals(
         people.weight[slots],
@@ -33,7 +31,7 @@ def count(
         people.segment[slots],
         people.level[slots],
         people.wage_group[slots],
-        people.pay_factor[slots] if factor is None else factor,
+        people.pay_factor[slots],
     )
 
 
@@ -86,14 +84,21 @@ class Ledger:
         self.pay -= pay
         self.agents -= agents
 
-    def repay(self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], pay: np.ndarray) -> None:
-        """Record new pay factors of some workers whose other fields stay as they were.
+    def repay(
+        self,
+        counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+        weight: np.ndarray,
+        wage_group: np.ndarray,
+        factor: np.ndarray,
+    ) -> None:
+        """Record new pay factors `factor` of some workers whose other fields stay as they were.
 
-        `counts` are their totals before the change (:func:`totals`), `pay` their new pay
-        totals. The totals change exactly as by :meth:`remove` before the change and
-        :meth:`add` after it: the unchanged counts are taken out and put back, since that
-        need not restore a float total bit for bit.
+        `counts` are their totals before the change (:func:`totals`). The totals change
+        exactly as by :meth:`remove` before the change and :meth:`add` after it: the
+        unchanged counts are taken out and put back, since that need not restore a float
+        total bit for bit.
         """
+        pay = np.bincount(wage_group, weights=weight * factor, minlength=PAY_BINS)
         stock, levels, old_pay = counts
         self.stock -= stock
         self.levels -= levels
@@ -102,21 +107,7 @@ class Ledger:
         self.levels += levels
         self.pay += pay
 
-    def promote(self, people: People, slots: np.ndarray, raise_factor: float) -> None:
-        """Record a promotion of `slots` (call before the change).
-
-        They move up one level and their pay factor is multiplied by `raise_factor`.
-        """
-        self.promote_workers(
-            people.weight[slots],
-            people.country[slots],
-            people.level[slots],
-            people.wage_group[slots],
-            people.pay_factor[slots],
-            raise_factor,
-        )
-
-    def promote_workers(
+    def promote(
         self,
         weight: np.ndarray,
         country: np.ndarray,
@@ -125,7 +116,10 @@ class Ledger:
         pay_factor: np.ndarray,
         raise_factor: float,
     ) -> None:
-        """:meth:`promote` from the promoted workers' fields (before the change)."""
+        """Record a promotion of workers with these fields (from before the change).
+
+        They move up one level and their pay factor is multiplied by `raise_factor`.
+        """
         code = country.astype(np.intp) * len(LEVELS) + level
         moved = np.bincount(code, weights=weight, minlength=LEVEL_BINS).reshape(2, -1)
         self.levels -= moved.ravel()

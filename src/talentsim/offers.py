@@ -15,7 +15,7 @@ import numpy as np
 
 from talentsim import schedule
 from talentsim.scenario import Scenario
-from talentsim.streams import Draw, box_muller
+from talentsim.streams import Draw, box_muller, thresholds_below
 from talentsim.taxonomy import (
     AI_ML,
     CN_SECTORS,
@@ -77,13 +77,8 @@ def sector_weights(fit: np.ndarray, demand: np.ndarray) -> np.ndarray:
     return fit * demand[None, :]
 
 
-def programme_eligible(people: object, slots: np.ndarray) -> np.ndarray:
-    """Who talent programmes target: doctorates, managers and above, AI/ML specialists."""
-    return eligible(people.education[slots], people.level[slots], people.skill[slots])
-
-
 def eligible(education: np.ndarray, level: np.ndarray, skill: np.ndarray) -> np.ndarray:
-    """:func:`programme_eligible` from the workers' degree, level and skill."""
+    """Who talent programmes target: doctorates, managers and above, AI/ML specialists."""
     return (education == PHD) | (level >= MANAGER) | (skill == AI_ML)
 
 
@@ -181,17 +176,11 @@ def _china_terms(model: TalentModel, offers: Offers, rows: np.ndarray, weights: 
 
 
 def _offer_sectors(weights: np.ndarray, segment: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """The sector of each offer: where `u` falls in its segment's cumulative weights.
-
-    Counts the sectors whose cumulative weight lies below u x the segment's total, one
-    sector at a time (cheaper than a row of the table per offer).
-    """
+    """The sector of each offer: where `u` falls in its segment's cumulative weights."""
     columns = np.cumsum(weights, axis=1).T.copy()  # sectors x segments
     target = u * columns[-1][segment]
-    sector = np.zeros(len(segment), dtype=np.intp)
-    for cumulative in columns:
-        sector += cumulative[segment] < target
-    return np.minimum(sector, len(CN_SECTORS) - 1)
+    below = thresholds_below((c[segment] for c in columns), target, inclusive=False)
+    return np.minimum(below, len(CN_SECTORS) - 1)
 
 
 def _us_terms(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:

@@ -16,6 +16,7 @@ which other slots are drawn.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from enum import IntEnum
 
 import numpy as np
@@ -201,3 +202,17 @@ def box_muller(u: np.ndarray) -> np.ndarray:
     """Standard normals from pairs of uniforms in (0, 1): columns k and k + m of 2m columns."""
     m = u.shape[1] // 2
     return np.sqrt(-2.0 * np.log(u[:, :m])) * np.cos(2.0 * np.pi * u[:, m : 2 * m])
+
+
+def thresholds_below(
+    thresholds: Iterable[np.ndarray | float], values: np.ndarray, *, inclusive: bool = True
+) -> np.ndarray:
+    """How many thresholds lie at or below (`inclusive`) or strictly below each value.
+
+    With ascending cumulative shares as thresholds, the category of a uniform draw. Counted
+    one threshold at a time: for a handful of categories a binary search costs more.
+    """
+    count = np.zeros(len(values), dtype=np.intp)
+    for threshold in thresholds:
+        count += (threshold <= values) if inclusive else (threshold < values)
+    return count
