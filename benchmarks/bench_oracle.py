@@ -35,7 +35,13 @@ def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     end = int(sys.argv[2]) if len(sys.argv) > 2 else 2018
     scenario = load_scenario(
-        None, [f"population.size={size}", "replicates=1", f"time.end={end}"]
+        None,
+        [
+            f"population.agents={size}",
+            f"population.people={25 * size}",
+            "replicates=1",
+            f"time.end={end}",
+        ],
     ).scenario
     fast, steps_fast = rate(TalentModel, scenario, repeats=3)
     slow, steps_slow = rate(OracleModel, scenario, repeats=1)

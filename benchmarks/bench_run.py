@@ -20,7 +20,9 @@ def main() -> None:
     from talentsim.loader import load_scenario
     from talentsim.model import TalentModel
 
-    scenario = load_scenario(None, [f"population.size={size}", "replicates=1"]).scenario
+    scenario = load_scenario(
+        None, [f"population.agents={size}", f"population.people={25 * size}", "replicates=1"]
+    ).scenario
     best = None
     for _ in range(repeats):
         model = frame = None

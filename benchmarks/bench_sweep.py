@@ -24,7 +24,7 @@ from talentsim.sweep import plan_sweep, run_sweep
 SPEED = """
 name: bench_speed
 extends: talentsim:baseline
-population: {size: 25000}
+population: {agents: 25000}
 time: {end: 2020, burn_in_years: 2}
 sweep:
   design: lhs
@@ -38,7 +38,7 @@ sweep:
 MEMORY = """
 name: bench_memory
 extends: talentsim:baseline
-population: {size: 150}
+population: {agents: 150}
 time: {start: 2017, end: 2018, burn_in_years: 1}
 timeline: []
 sweep:

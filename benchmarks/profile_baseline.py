@@ -15,7 +15,9 @@ from talentsim.model import TalentModel
 
 def main() -> None:
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    scenario = load_scenario(None, [f"population.size={size}", "replicates=1"]).scenario
+    scenario = load_scenario(
+        None, [f"population.agents={size}", f"population.people={25 * size}", "replicates=1"]
+    ).scenario
     profiler = Profiler(interval=0.002)
     profiler.start()
     model = TalentModel(scenario)

@@ -15,8 +15,8 @@ SCENARIOS = REPO / "scenarios"
 
 #: A small run: 2,000 agents, 2 replicates, 2 years of burn-in, 2010-2020.
 SMALL = [
-    "population.size=2000",
-    "population.weight=1",
+    "population.agents=2000",
+    "population.people=2000",
     "replicates=2",
     "time.burn_in_years=2",
     "time.end=2020",

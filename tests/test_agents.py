@@ -14,7 +14,7 @@ from talentsim.taxonomy import SEGMENTS, Country
 
 @pytest.fixture
 def model() -> TalentModel:
-    m = TalentModel(small_scenario(None, ["population.size=500"]))
+    m = TalentModel(small_scenario(None, ["population.agents=500"]))
     for _ in range(12):
         m.step()
     return m
@@ -63,7 +63,7 @@ def test_agentset_and_datacollector_work_on_workers(model: TalentModel) -> None:
 
 
 def test_creating_worker_agents_does_not_change_results() -> None:
-    scenario = small_scenario(None, ["population.size=500"])
+    scenario = small_scenario(None, ["population.agents=500"])
     plain, viewed = TalentModel(scenario), TalentModel(scenario)
     for _ in range(10):
         plain.step()
@@ -78,7 +78,7 @@ def test_creating_worker_agents_does_not_change_results() -> None:
 
 def test_writes_through_agents_keep_the_totals_right() -> None:
     """Writing a Worker's attributes marks the running totals stale; they are recounted."""
-    model = TalentModel(small_scenario(None, ["population.size=300"]), audit=True)
+    model = TalentModel(small_scenario(None, ["population.agents=300"]), audit=True)
     while not model.recording:
         model.step()
     in_us = np.flatnonzero(model.people.view("active") & (model.people.view("country") == 0))

@@ -20,7 +20,7 @@ from talentsim.loader import load_scenario
 from talentsim.survey import LEVEL, SECTOR
 
 SMALL = [
-    "--set", "population.size=1200", "--set", "time.burn_in_years=2",
+    "--set", "population.agents=1200", "--set", "time.burn_in_years=2",
     "--set", "time.end=2018", "--replicates", "2",
 ]  # fmt: skip
 

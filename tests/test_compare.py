@@ -19,7 +19,7 @@ SMALL_RUN = [
     "--replicates",
     "3",
     "--set",
-    "population.size=500",
+    "population.agents=500",
     "--set",
     "time.end=2018",
     "--set",

@@ -16,7 +16,7 @@ from conftest import small_scenario
 from talentsim.runner import RunResult, run_scenario
 
 REPLICATES = 8
-BASE = ["population.size=2500", f"replicates={REPLICATES}", "seed=99"]
+BASE = ["population.agents=2500", f"replicates={REPLICATES}", "seed=99"]
 
 # lever, operation, expected direction of returns
 LEVERS = {

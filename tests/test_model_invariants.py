@@ -43,7 +43,9 @@ def test_silicon_valley_tech_stays_the_largest_segment() -> None:
     """The design's population: SV tech is the largest segment in the US in every year of the
     baseline, 2010-2030, in every replicate (entrants must not let another segment overtake it)."""
 
-    result = run_scenario(small_scenario(None, ["population.size=4000", "time.end=2030"]))
+    result = run_scenario(
+        small_scenario(None, ["population.agents=4000", "population.people=4000", "time.end=2030"])
+    )
     annual = result.annual.set_index(["replicate", "year"])
     stocks = annual[[f"in_us_{s}" for s in SEGMENTS]]
     largest = stocks.idxmax(axis=1).str.removeprefix("in_us_")
@@ -135,7 +137,7 @@ def test_step_is_an_explicit_timed_list_of_stages(small_baseline: Scenario) -> N
 
 def test_weights_scale_people_not_behaviour(small_baseline: Scenario) -> None:
     heavy = small_baseline.model_copy(deep=True)
-    heavy.population.weight = 10.0
+    heavy.population.people = 10 * heavy.population.people  # ten times the people per agent
     a = TalentModel(small_baseline, replicate=0)
     b = TalentModel(heavy, replicate=0)
     a.run()

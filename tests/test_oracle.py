@@ -22,7 +22,7 @@ from talentsim.runner import annualise
 from talentsim.survey import LEVEL, SECTOR
 
 SEEDS = 20
-SETTINGS = ["population.size=800", "replicates=1", "seed=31337"]
+SETTINGS = ["population.agents=800", "replicates=1", "seed=31337"]
 ALPHA = 0.01
 
 

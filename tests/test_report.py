@@ -20,7 +20,7 @@ SMALL_RUN = [
     "--replicates",
     "2",
     "--set",
-    "population.size=500",
+    "population.agents=500",
     "--set",
     "time.end=2018",
     "--set",
@@ -30,7 +30,7 @@ SMALL_RUN = [
 TINY_SWEEP = f"""
 name: tiny_sweep
 extends: {REPO / "scenarios" / "baseline.yaml"}
-population: {{size: 300}}
+population: {{agents: 300}}
 time: {{end: 2018, burn_in_years: 2}}
 sweep:
   design: grid

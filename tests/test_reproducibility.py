@@ -22,7 +22,7 @@ from summary import regression_summary
 TABLES = ("timeseries.parquet", "annual.parquet", "survey.parquet")
 SMALL_ARGS = [
     "--set",
-    "population.size=1500",
+    "population.agents=1500",
     "--set",
     "time.end=2018",
     "--set",

@@ -58,19 +58,20 @@ def test_none_means_builtin_baseline() -> None:
 def test_extends_merges_sections_and_appends_timeline(tmp_path: Path) -> None:
     base = tmp_path / "base.yaml"
     base.write_text(
-        "name: base\npopulation:\n  size: 1234\n  weight: 2\n"
+        "name: base\nextends: none\npopulation:\n  agents: 1234\n  people: 2468\n"
         "timeline:\n  - {param: macro.tension, from: 2012, set: 0.3}\n"
     )
     child = tmp_path / "sub" / "child.yaml"
     child.parent.mkdir()
     child.write_text(
-        "extends: ../base.yaml\nname: child\npopulation:\n  weight: 5\n"
+        "extends: ../base.yaml\nname: child\npopulation:\n  people: 6170\n"
         "timeline:\n  - {param: macro.tension, from: 2015, add: 0.1}\n"
     )
     scenario = load_scenario(child).scenario
     assert scenario.name == "child"
-    assert scenario.population.size == 1234  # from the base
-    assert scenario.population.weight == 5  # overridden
+    assert scenario.population.agents == 1234  # from the base
+    assert scenario.population.people == 6170  # overridden
+    assert scenario.population.weight == 5
     assert [i.from_ for i in scenario.timeline] == [2012, 2015]
     assert Timeline(scenario).values_at(2016)["macro.tension"] == pytest.approx(0.4)
 
@@ -85,9 +86,10 @@ def test_extends_builtin_by_prefix(tmp_path: Path) -> None:
 
 def test_set_overrides_any_key_and_are_validated() -> None:
     scenario = load_scenario(
-        None, ["population.size=1500", "visas.h1b_approval_rate=0.5", "survey.years=[2015,2017]"]
+        None, ["population.agents=1500", "visas.h1b_approval_rate=0.5", "survey.years=[2015,2017]"]
     ).scenario
-    assert scenario.population.size == 1500
+    assert scenario.population.agents == 1500
+    assert scenario.population.people == 500_000  # the pool keeps its people
     assert scenario.visas.h1b_approval_rate == 0.5
     assert scenario.survey.years == [2015, 2017]
     override = load_scenario(None, ["timeline.0.set=0.01"]).scenario
@@ -100,7 +102,7 @@ def test_resolved_yaml_round_trips(tmp_path: Path) -> None:
     path.write_text(resolved_yaml(loaded.scenario))
     again = load_scenario(path)
     assert again.hash == loaded.hash
-    assert "extends" not in yaml.safe_load(path.read_text())
+    assert yaml.safe_load(path.read_text())["extends"] == "none"  # complete in itself
 
 
 def test_hash_changes_with_content() -> None:

@@ -31,7 +31,7 @@ OUTCOMES = ["returns_per_year", "tech_share", "in_us_end"]
 TINY = f"""
 name: tiny_sensitivity
 extends: {REPO / "scenarios" / "baseline.yaml"}
-population: {{size: 200}}
+population: {{agents: 200}}
 time: {{end: 2018, burn_in_years: 1}}
 macro: {{talent_programme: 0.0}}  # programme_pay_bonus multiplies zero: it does nothing
 sweep:

@@ -17,7 +17,7 @@ def _model_with_known_returnees(recency: float, n_respondents: int) -> TalentMod
     scenario = small_scenario(
         None,
         [
-            "population.size=4000",
+            "population.agents=4000",
             f"survey.recency_years={recency}",
             f"survey.default_sample_size={n_respondents}",
             "survey.sample_size={}",

@@ -71,9 +71,10 @@ def stepped() -> VizModel:
 def test_levers_start_from_the_scenario_and_population_keeps_the_people() -> None:
     base = load_scenario(None).scenario
     model = VizModel()
-    assert model.loaded.scenario.population.size == DEFAULT_POPULATION
-    people = base.population.size * base.population.weight
-    assert model.loaded.scenario.population.size * model.people_per_agent == pytest.approx(people)
+    assert model.loaded.scenario.population.agents == DEFAULT_POPULATION
+    assert model.loaded.scenario.population.people == base.population.people
+    agents = model.loaded.scenario.population.agents
+    assert agents * model.people_per_agent == pytest.approx(base.population.people)
     params = model_params(base)
     for lever in LEVERS:
         assert lever.value_in(model.loaded.scenario) == pytest.approx(lever.value_in(base))
@@ -101,7 +102,7 @@ def test_levers_set_their_scenario_keys() -> None:
     assert config.visas.h1b_approval_rate == 0.5
     assert config.macro.tension == 0.8
     assert config.macro.talent_programme == 1.4
-    assert config.population.size == 600
+    assert config.population.agents == 600
     assert model.sim.seed == 7
     assert model.notice is None
 

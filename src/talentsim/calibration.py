@@ -21,9 +21,12 @@ import pandas as pd
 import pyabc
 from scipy import stats
 
+from talentsim.calibration_sampler import OrderedSampler
 from talentsim.designs import DesignError, check_parameters, point_scenario
+from talentsim.errors import KeyedError
 from talentsim.loader import LoadedScenario
 from talentsim.model import TalentModel
+from talentsim.processes import die_with_parent_if_worker
 from talentsim.scenario import CalibrationConfig, Prior, Scenario
 from talentsim.survey import RESIDUAL, SECTOR
 from talentsim.targets import load_targets, resolve_targets
@@ -32,13 +35,8 @@ from talentsim.timeline import last_step
 HISTORY = "history.db"
 
 
-class CalibrationError(ValueError):
+class CalibrationError(KeyedError):
     """A calibration that cannot start; `key` names the setting at fault."""
-
-    def __init__(self, key: str, message: str) -> None:
-        self.key = key
-        self.message = message
-        super().__init__(f"{key}: {message}")
 
 
 # --------------------------------------------------------------------------- priors
@@ -103,9 +101,10 @@ class Simulator:
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
         """Run the model once with these values; return its summary statistics."""
+        die_with_parent_if_worker()
         values = {self.names[name]: float(value) for name, value in parameters.items()}
         scenario = point_scenario(self.base, values)
-        # pyabc seeds numpy's global generator in every worker it starts
+        # numpy's global generator is seeded for each proposal (calibration_sampler)
         seed = int(np.random.randint(0, 2**62))  # noqa: NPY002
         model = TalentModel(scenario, seed=seed)
         model.run()
@@ -254,7 +253,7 @@ def prepare(loaded: LoadedScenario, targets_override: str | None = None) -> Cali
     try:
         check_parameters(list(config.parameters))
     except DesignError as err:
-        raise CalibrationError(err.key.replace("sweep.", "calibration."), err.message) from None
+        raise CalibrationError(err.key.replace("sweep.", "calibration."), err.detail) from None
     years = sorted(set(targets["year"]))
     if years[0] <= scenario.time.start or years[-1] > scenario.time.end:
         raise CalibrationError(
@@ -275,7 +274,7 @@ def prepare(loaded: LoadedScenario, targets_override: str | None = None) -> Cali
             try:
                 point_scenario(base, {key: value})
             except DesignError as err:
-                raise CalibrationError(f"calibration.parameters.{key}", err.message) from None
+                raise CalibrationError(f"calibration.parameters.{key}", err.detail) from None
     shares = targets[targets["kind"] == "share"]
     ranks = targets[targets["kind"] == "rank"]
     keys = list(targets["key"])
@@ -310,7 +309,7 @@ def _simulation_scenario(
     only the target years.
     """
     data = scenario.model_dump(by_alias=True, exclude={"sweep", "calibration"})
-    data["population"]["size"] = config.population
+    data["population"]["agents"] = config.population
     data["time"]["end"] = max(years)
     data["survey"]["years"] = years
     shortened = Scenario.model_validate(data)
@@ -323,13 +322,13 @@ def _simulation_scenario(
 # --------------------------------------------------------------------------- running
 
 
-def make_sampler(workers: int, client: Any | None) -> pyabc.sampler.Sampler:
-    """Pyabc's sampler: one process, local cores, or a Dask cluster."""
-    if client is not None:
-        return pyabc.sampler.DaskDistributedSampler(dask_client=client, batch_size=1)
-    if workers <= 1:
-        return pyabc.sampler.SingleCoreSampler()
-    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+def make_sampler(seed: int, workers: int, client: Any | None) -> pyabc.sampler.Sampler:
+    """The sampler: one process, local cores, or a Dask cluster, all with the same particles.
+
+    See :mod:`talentsim.calibration_sampler`: proposal i of generation t is seeded from
+    (seed, t, i), so the result does not depend on the workers or on a resume.
+    """
+    return OrderedSampler(seed, workers, client)
 
 
 def run_abc(

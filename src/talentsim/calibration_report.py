@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from talentsim.calibration import CalibrationSetup
-from talentsim.sweep_store import write_text_atomic
+from talentsim.storage.atomic import write_text, write_with
 
 
 def _plt() -> Any:
@@ -37,9 +37,10 @@ def short_labels(keys: list[str]) -> dict[str, str]:
 
 def _save(fig: Any, folder: Path, stem: str) -> None:
     for suffix in ("png", "svg"):
-        tmp = folder / f".{stem}.tmp.{suffix}"
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-        tmp.replace(folder / f"{stem}.{suffix}")
+        write_with(
+            folder / f"{stem}.{suffix}",
+            lambda tmp, s=suffix: fig.savefig(tmp, dpi=120, bbox_inches="tight", format=s),
+        )
 
 
 def write_figures(
@@ -241,4 +242,4 @@ def write_report(
         "![posterior marginals](posterior_marginals.png)",
         "",
     ]
-    write_text_atomic("\n".join(lines), folder / "report.md")
+    write_text(folder / "report.md", "\n".join(lines))

@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from talentsim import __version__
-from talentsim.designs import DesignError
+from talentsim.capacity import check_memory
+from talentsim.errors import KeyedError, TalentsimError
 from talentsim.executors import DaskCluster, Executor, InProcess, LocalPool
 from talentsim.loader import (
     LoadedScenario,
@@ -28,30 +29,49 @@ from talentsim.loader import (
     builtin_path,
     load_scenario,
 )
-from talentsim.results import (
-    OutputExistsError,
-    build_manifest,
-    check_output_folder,
-    default_run_folder,
-    write_run,
-)
+from talentsim.processes import exit_cleanly_on_termination
+from talentsim.results import build_manifest, check_output_folder, default_run_folder, write_run
 from talentsim.runner import run_scenario, steps_per_replicate
 from talentsim.scenario import Scenario
+from talentsim.storage.atomic import write_text
 from talentsim.summary import print_calibration_summary, print_summary, print_sweep_summary
-from talentsim.sweep_store import SweepMismatchError
 
 
 class InputError(click.ClickException):
-    """Bad input: printed as one paragraph, exit status 2."""
+    """Bad input: printed as one paragraph, exit status 2 (or the one given)."""
 
     exit_code = 2
 
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Commands(click.Group):
+    """The command group: every :class:`TalentsimError` becomes one paragraph and its status."""
+
+    def invoke(self, ctx: click.Context) -> object:  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except TalentsimError as err:
+            raise InputError(err.message, err.exit_code) from None
+
 
 def _load(scenario: str | None, overrides: list[str]) -> LoadedScenario:
+    """Load a scenario; print what loading changed (notes) to stderr."""
+    loaded = load_scenario(scenario, overrides)
+    for note in loaded.notes:
+        click.echo(f"Note: {note}", err=True)
+    return loaded
+
+
+@contextlib.contextmanager
+def _located(loaded: LoadedScenario):
+    """Name the file and line of the scenario key a KeyedError is about."""
     try:
-        return load_scenario(scenario, overrides)
-    except ScenarioError as err:
-        raise InputError(str(err)) from None
+        yield
+    except KeyedError as err:
+        raise ScenarioError([(loaded.origin(err.key), err.key, err.detail)]) from None
 
 
 def overrides_option(command: Callable) -> Callable:
@@ -96,13 +116,14 @@ retries_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="talentsim")
 def main() -> None:
     """talentsim: an agent-based model of Chinese-born tech talent returning from the US.
 
     Run `talentsim run` for the baseline scenario, `talentsim COMMAND --help` for details.
     """
+    exit_cleanly_on_termination()
 
 
 @main.command()
@@ -114,7 +135,7 @@ def main() -> None:
     "overrides",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Override a scenario key, e.g. --set population.size=20000 (repeatable).",
+    help="Override a scenario key, e.g. --set population.agents=20000 (repeatable).",
 )
 @click.option(
     "--out",
@@ -145,10 +166,8 @@ def run(
     loaded = _load(scenario, extra)
     config = loaded.scenario
     out = out or default_run_folder(config.name)
-    try:
-        check_output_folder(out, overwrite)
-    except OutputExistsError as err:
-        raise InputError(str(err)) from None
+    check_output_folder(out, overwrite)
+    check_memory(config)
 
     console = Console(stderr=True, quiet=quiet)
     started = dt.datetime.now(dt.UTC)
@@ -212,10 +231,10 @@ def schema(out: Path | None) -> None:
     text = json.dumps(document, indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
-    else:
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        return
+    if not out.parent.is_dir():
+        raise InputError(f"cannot write {out}: the folder {out.parent} does not exist")
+    write_text(out, text)
 
 
 @main.command()
@@ -273,11 +292,8 @@ def sweep(
             "`talentsim run`"
         )
     folder = out or Path("results/sweeps") / f"{config.name}-{loaded.hash[:12]}"
-    try:
+    with _located(loaded):
         plan = sweeps.plan_sweep(loaded, folder)
-    except DesignError as err:
-        problem = ScenarioError([(loaded.origin(err.key), err.key, err.message)])
-        raise InputError(problem.format()) from None
     if dry_run:
         _print_runs(plan)
         return
@@ -306,8 +322,6 @@ def _run_sweep(plan, executor: Executor, retries: int, force: bool, quiet: bool)
     try:
         with _sweep_progress(console, plan) as advance:
             return sweeps.run_sweep(plan, executor, retries, force, on_result=advance)
-    except SweepMismatchError as err:
-        raise InputError(str(err)) from None
     finally:
         executor.close()
 
@@ -424,13 +438,11 @@ def sensitivity(
     _check_backend(workers, scheduler, dask_local)
     loaded = _load(scenario, list(overrides))
     try:
-        plan = sa.plan_sensitivity(loaded, method, n, replicates, out)
-        sa.check_stored_sample(plan)
+        with _located(loaded):
+            plan = sa.plan_sensitivity(loaded, method, n, replicates, out)
+            sa.check_stored_sample(plan)
     except sa.SensitivityError as err:
         raise InputError(f"{scenario}: {err}") from None
-    except DesignError as err:
-        problem = ScenarioError([(loaded.origin(err.key), err.key, err.message)])
-        raise InputError(problem.format()) from None
     executor = _executor(workers, scheduler, dask_local)
     report = _run_sweep(plan.sweep, executor, retries, force, quiet)
     if report.failed:
@@ -488,76 +500,21 @@ def calibrate(
     Writes pyabc's history, the posterior, a calibrated scenario, a posterior ensemble for
     `talentsim sweep`, figures and report.md to the output folder.
     """
-    import logging
-    import sys
-
-    from talentsim import calibration as cal
-    from talentsim.posterior import write_outputs
-    from talentsim.targets import TargetsError
+    from talentsim.calibration_run import calibrate as run_calibration
+    from talentsim.calibration_run import default_folder
 
     loaded = _load(scenario, list(overrides))
-    try:
-        setup = cal.prepare(loaded, targets)
-    except cal.CalibrationError as err:
-        problem = ScenarioError([(loaded.origin(err.key), err.key, err.message)])
-        raise InputError(problem.format()) from None
-    except TargetsError as err:
-        raise InputError(f"Invalid targets: {err}") from None
-    folder = out or Path("results/calibrations") / f"{loaded.scenario.name}-{loaded.hash[:12]}"
-    history_file = folder / cal.HISTORY
-    if resume and not history_file.exists():
-        raise InputError(f"there is no calibration to resume in {folder} (no {cal.HISTORY})")
-    if not resume and folder.exists() and any(folder.iterdir()):
-        raise InputError(
-            f"{folder} exists and is not empty; pass --resume to continue its calibration, or "
-            "choose another --out"
-        )
-    workers = workers or os.cpu_count() or 1
     console = Console(stderr=True, quiet=quiet)
-    handler = cal.GenerationLog(lambda line: console.print(f"[dim]abc[/dim] {line}"))
-    abc_logger = logging.getLogger("ABC")
-    pyabc_handlers = abc_logger.handlers[:]
-    abc_logger.handlers = [handler]  # pyabc's own lines replaced by the condensed ones
-    abc_logger.setLevel(logging.INFO)
-    abc_logger.propagate = False
-    client = None
-    if scheduler:
-        from distributed import Client
-
-        try:
-            client = Client(scheduler)
-        except (OSError, TimeoutError) as err:
-            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
-    folder.mkdir(parents=True, exist_ok=True)
-    executor = (
-        DaskCluster(address=scheduler)
-        if scheduler
-        else (InProcess() if workers == 1 else LocalPool(workers))
-    )
-    try:
-        started = dt.datetime.now(dt.UTC)
-        first = 0
-        if resume:
-            import pyabc
-
-            first = pyabc.History(f"sqlite:///{history_file}", _id=1).max_t + 1
-        clock = time.perf_counter()
-        history = cal.run_abc(setup, folder, cal.make_sampler(workers, client), resume)
-        timing = {
-            "started_utc": started.isoformat(timespec="seconds"),
-            "abc_seconds": time.perf_counter() - clock,
-            "simulations": cal.simulations_from(history, first),
-            "workers": "dask " + scheduler if scheduler else workers,
-        }
-        command = "talentsim " + " ".join(sys.argv[1:]) if sys.argv else "talentsim calibrate"
-        results = write_outputs(setup, history, loaded, folder, executor, command, timing)
-    except cal.CalibrationError as err:
-        raise InputError(f"{err.key}: {err.message}") from None
-    finally:
-        executor.close()
-        abc_logger.handlers = pyabc_handlers
-        if client is not None:
-            client.close()
+    with _located(loaded):
+        results, folder = run_calibration(
+            loaded,
+            targets,
+            out or default_folder(loaded),
+            workers or os.cpu_count() or 1,
+            scheduler,
+            resume,
+            log=lambda line: console.print(f"[dim]abc[/dim] {line}"),
+        )
     if not quiet:
         print_calibration_summary(results, Console())
     click.echo(f"Results in {folder}")
@@ -593,10 +550,7 @@ def viz(scenario: str | None, port: int, host: str) -> None:
             f"talentsim viz needs the viz extra ({', '.join(missing)} not installed); "
             "install it with: pip install 'talentsim[viz]'"
         )
-    try:
-        server.check_address(host, port)
-    except server.ServeError as err:
-        raise InputError(str(err)) from None
+    server.check_address(host, port)
     click.echo(
         f"talentsim viz: scenario '{loaded.scenario.name}' at {server.url(host, port)} "
         "(Ctrl+C to stop)"
@@ -628,12 +582,8 @@ def report(results: tuple[Path, ...], out: Path | None, fmt: str) -> None:
     not a talentsim result; a sweep with failed runs gets a report that says what is missing.
     """
     from talentsim.report import make_report
-    from talentsim.result_folders import ResultError
 
-    try:
-        outputs = make_report(list(results), out, fmt)
-    except ResultError as err:
-        raise InputError(str(err)) from None
+    outputs = make_report(list(results), out, fmt)
     for output in outputs:
         for note in output.missing:
             click.echo(f"Warning: {note}", err=True)
@@ -656,12 +606,8 @@ def compare(folders: tuple[Path, ...], out: Path | None, quiet: bool) -> None:
     as compare.csv, compare.md and a figure.
     """
     from talentsim.compare import make_comparison, print_comparison
-    from talentsim.result_folders import ResultError
 
-    try:
-        comparison, folder = make_comparison(list(folders), out)
-    except ResultError as err:
-        raise InputError(str(err)) from None
+    comparison, folder = make_comparison(list(folders), out)
     if not quiet:
         print_comparison(comparison, Console())
     click.echo(f"Comparison written to {folder}")

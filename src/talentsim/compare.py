@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy import stats
 
 from talentsim import figures as figs
@@ -31,7 +32,8 @@ from talentsim.result_folders import (
     read_manifest,
     unique_labels,
 )
-from talentsim.sweep_store import write_text_atomic
+from talentsim.storage.atomic import write_json, write_text
+from talentsim.storage.folders import check_output
 from talentsim.taxonomy import CN_SECTORS
 
 PAIRED = "paired t (common random numbers)"
@@ -128,12 +130,46 @@ def check_comparable(results: list[Result]) -> None:
             )
     base = results[0]
     for result in results[1:]:
+        _check_same_pool(base, result)
         if result.years != base.years:
             raise ResultError(
                 f"{result.path} covers {_span(result.years)} but the baseline {base.path} "
                 f"covers {_span(base.years)}; compare needs runs over the same years (run them "
                 "with the same time.start and time.end)"
             )
+
+
+#: Sections two compared runs must share: a different pool or period differs from the start.
+SHARED_SECTIONS = ("population", "time")
+
+
+def _resolved(result: Result) -> dict:
+    path = result.path / "scenario.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")[: 1 << 20])
+    except (OSError, yaml.YAMLError):
+        data = None
+    if not isinstance(data, dict):
+        raise ResultError(f"{path} cannot be read as the resolved scenario of a run")
+    return data
+
+
+def _check_same_pool(base: Result, other: Result) -> None:
+    """Refuse runs of different pools or periods: their differences would not be a policy's."""
+    a, b = _resolved(base), _resolved(other)
+    differ = [
+        f"{section}.{key}"
+        for section in SHARED_SECTIONS
+        for key in sorted(set(a.get(section) or {}) | set(b.get(section) or {}))
+        if (a.get(section) or {}).get(key) != (b.get(section) or {}).get(key)
+    ]
+    if differ:
+        raise ResultError(
+            f"{other.path} and the baseline {base.path} simulate different pools or periods "
+            f"({', '.join(differ[:4])} differ), so they differ from the first year on; "
+            "compare runs of the same population and time settings, whose differences are "
+            "those of the policy"
+        )
 
 
 def _span(years: list[int]) -> str:
@@ -267,9 +303,18 @@ def load_for_compare(paths: list[Path]) -> list[Result]:
 
 def write_comparison(comparison: Comparison, out: Path, results: list[Result]) -> list[Path]:
     """compare.csv (every year, numeric), compare.md (wide table), the figure as PNG and SVG."""
+    check_output(out, "comparison", "reuse")
     out.mkdir(parents=True, exist_ok=True)
+    write_json(
+        out / "manifest.json",
+        {
+            "kind": "comparison",
+            "baseline": str(results[0].path),
+            "runs": [str(r.path) for r in results],
+        },
+    )
     csv = out / "compare.csv"
-    write_text_atomic(comparison.table.to_csv(index=False), csv)
+    write_text(csv, comparison.table.to_csv(index=False))
     figure = figs.comparison_figure(
         comparison.table,
         out,

@@ -189,7 +189,7 @@ def initialise(model: TalentModel) -> None:
     """Create the starting pool with a spread of years since graduation."""
     p = model.p
     gen = model.streams.generator(Draw.INIT, 0)
-    count = p.population.size
+    count = p.population.agents
     ysg = -np.log1p(-gen.random(count)) * p.population.years_since_graduation_mean
     max_ysg = p.exit.retirement_age - GRADUATION_AGE.max() - 0.5
     # Oldest cohort first, so that circles of consecutive workers are classmates.
@@ -212,7 +212,7 @@ def entry(model: TalentModel) -> None:
         return
     p = model.p
     years = model.t - model.config.time.start
-    expected = p.entry.rate * model.config.population.size * np.exp(p.entry.growth * years)
+    expected = p.entry.rate * model.config.population.agents * np.exp(p.entry.growth * years)
     model.entry_carry += expected
     count = int(model.entry_carry)
     model.entry_carry -= count

@@ -9,6 +9,7 @@ points from a CSV file. A point's scenario is the base scenario with the point's
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,20 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 from scipy.stats import qmc
 
+from talentsim.errors import KeyedError
 from talentsim.scenario import Scenario, SweepConfig
 from talentsim.timeline import TimelineError, check_timeline
 
+#: Most points a design may have, and most runs a sweep may plan: a plan of a million runs
+#: takes a few hundred megabytes before the first run starts.
+MAX_POINTS = 1_000_000
+MAX_RUNS = 1_000_000
+#: Largest table of points read (a million points of a few parameters is under 100 MB).
+MAX_TABLE_BYTES = 100 * 2**20
 
-class DesignError(ValueError):
+
+class DesignError(KeyedError):
     """A sweep specification that cannot be used; `key` is the dotted key at fault."""
-
-    def __init__(self, key: str, message: str) -> None:
-        self.key = key
-        self.message = message
-        super().__init__(f"{key}: {message}")
 
 
 def numeric_leaf(path: str) -> type | None:
@@ -88,6 +92,7 @@ def design_points(
         keys = list(sweep.parameters)
         check_parameters(keys)
         if sweep.design == "grid":
+            _check_grid_size(sweep, keys)
             axes = [_grid_values(sweep.parameters[k]) for k in keys]
             frame = pd.DataFrame(list(itertools.product(*axes)), columns=keys)
         else:
@@ -99,6 +104,34 @@ def design_points(
         raise DesignError("sweep", "the design has no points")
     frame.insert(0, "point", np.arange(len(frame)))
     return frame
+
+
+def _check_grid_size(sweep: SweepConfig, keys: list[str]) -> None:
+    """Refuse a grid of more than MAX_POINTS points before making it."""
+    sizes = [
+        len(spec.values) if spec.values is not None else spec.steps
+        for spec in (sweep.parameters[k] for k in keys)
+    ]
+    total = 1
+    for size in sizes:
+        total *= size
+    if total > MAX_POINTS:
+        shown = " x ".join(f"{n:,}" for n in sizes)
+        raise DesignError(
+            "sweep.parameters",
+            f"the grid has {shown} = {total:,} points, more than the {MAX_POINTS:,} a sweep "
+            "may have (each point is a run or more); use fewer values or an lhs design",
+        )
+
+
+def check_run_count(points: int, replicates: int) -> None:
+    """Refuse a sweep of more than MAX_RUNS runs before planning them."""
+    if points * replicates > MAX_RUNS:
+        raise DesignError(
+            "sweep.replicates",
+            f"{points:,} points x {replicates:,} replicates = {points * replicates:,} runs, "
+            f"more than the {MAX_RUNS:,} a sweep may plan; use fewer points or replicates",
+        )
 
 
 def _grid_values(spec: Any) -> list[float]:
@@ -128,14 +161,43 @@ def _table_path(sweep: SweepConfig, base_dir: Path | None) -> Path:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
+    """Read a table of points; what cannot be one is refused without showing its content."""
+    size = path.stat().st_size
+    if size > MAX_TABLE_BYTES:
+        raise DesignError(
+            "sweep.table",
+            f"{path} is {size:,} bytes, more than a table of points may be "
+            f"({MAX_TABLE_BYTES:,}); its content is not shown",
+        )
     try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise DesignError("sweep.table", f"cannot read {path}: {err}") from None
+        frame = pd.read_csv(path, nrows=MAX_POINTS + 1)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError, ValueError):
+        raise DesignError(
+            "sweep.table",
+            f"{path} cannot be read as a CSV table of points (a header of dotted keys, then "
+            "one number per cell); its content is not shown",
+        ) from None
+    if len(frame) > MAX_POINTS:
+        raise DesignError(
+            "sweep.table", f"{path} has more than {MAX_POINTS:,} points, the most a sweep may have"
+        )
+    return frame
+
+
+#: What a column header of a table of points looks like (only such headers are echoed).
+DOTTED_KEY = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+){1,6}$")
 
 
 def _checked_table(frame: pd.DataFrame, sweep: SweepConfig, source: str) -> pd.DataFrame:
     frame = frame.drop(columns=[c for c in frame.columns if c == "point"])
+    for number, column in enumerate(frame.columns, start=1):
+        if not DOTTED_KEY.match(str(column)):
+            raise DesignError(
+                "sweep.table",
+                f"{source}: column {number} is not headed by a dotted scenario key such as "
+                "visas.h1b_approval_rate, so this is not a table of points; its content is "
+                "not shown",
+            )
     check_parameters(list(frame.columns))
     if sweep.parameters and set(sweep.parameters) != set(frame.columns):
         raise DesignError(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from talentsim.figures import Figure
+from talentsim.storage.atomic import write_text
 
 FORMATS = ("html", "md")
 CSS = """
@@ -143,7 +144,4 @@ def write_document(doc: Document, folder: Path, fmt: str, stem: str = "report") 
     """Write the document as folder/stem.html or folder/stem.md (atomically)."""
     path = folder / f"{stem}.{fmt}"
     text = render_html(doc) if fmt == "html" else render_markdown(doc, folder)
-    tmp = folder / f".{path.name}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, text)

@@ -14,12 +14,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+from talentsim.processes import die_with_parent
+
 
 class Executor(Protocol):
     """Runs tasks and yields (task, result) pairs as they finish."""
 
     description: str
     shares_files: bool  # whether tasks can write to the caller's folders
+    local_runs: int  # runs in this machine's memory at once (0: on other machines)
 
     def run(
         self, function: Callable[..., Any], shared: Any, tasks: Sequence[Any]
@@ -37,6 +40,7 @@ class InProcess:
 
     description = "in this process"
     shares_files = True
+    local_runs = 1
 
     def run(self, function, shared, tasks):  # noqa: D102
         for task in tasks:
@@ -63,7 +67,8 @@ class LocalPool:
 
     The pool starts at once, forked from this process if it runs no other thread (so the
     workers start in milliseconds, with the model already imported), otherwise, like a pool
-    rebuilt after a worker died, from a fork server. At most two
+    rebuilt after a worker died, from a fork server. Workers end with this process
+    (:func:`talentsim.processes.die_with_parent`). At most two
     tasks per worker are in flight, so that results do not pile up in memory. If a worker
     process dies, the unfinished tasks are submitted again.
     """
@@ -73,6 +78,7 @@ class LocalPool:
     def __init__(self, workers: int) -> None:
         """Start `workers` processes and wait until they are ready."""
         self.workers = workers
+        self.local_runs = workers
         self.description = f"{workers} local worker processes"
         method = "fork" if _single_threaded() else "forkserver"
         self._pool: ProcessPoolExecutor | None = self._new_pool(method)
@@ -83,7 +89,9 @@ class LocalPool:
         context = multiprocessing.get_context(method)
         if method == "forkserver":  # the server imports the model once; workers fork from it
             context.set_forkserver_preload(["talentsim.sweep"])
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=die_with_parent
+        )
 
     def run(self, function, shared, tasks):  # noqa: D102
         queue = list(tasks)[::-1]
@@ -131,7 +139,9 @@ class DaskCluster:
         from distributed import Client, LocalCluster
 
         self._cluster = None
+        self.local_runs = 0
         if address is None:
+            self.local_runs = local_workers or 1
             self._cluster = LocalCluster(
                 n_workers=local_workers or 1,
                 threads_per_worker=1,

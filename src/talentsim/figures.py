@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from talentsim.storage.atomic import write_with
 from talentsim.taxonomy import CN_SECTORS
 
 FIGURE_DPI = 100
@@ -56,9 +57,7 @@ def save(fig: Any, folder: Path, stem: str, title: str, caption: str) -> Figure:
     paths = {}
     for suffix in ("png", "svg"):
         path = folder / f"{stem}.{suffix}"
-        tmp = folder / f".{stem}.tmp.{suffix}"
-        fig.savefig(tmp, dpi=FIGURE_DPI, format=suffix)
-        tmp.replace(path)
+        write_with(path, lambda tmp, s=suffix: fig.savefig(tmp, dpi=FIGURE_DPI, format=s))
         paths[suffix] = path
     plt.close(fig)
     return Figure(stem, title, caption, paths["png"], paths["svg"])

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from talentsim.errors import TalentsimError
 from talentsim.scenario import Scenario
 from talentsim.timeline import TimelineError, check_timeline, last_step
 
@@ -28,12 +29,29 @@ UNION_TAG = re.compile(r"^[a-z_-]+\[.*\]$")
 
 #: Prefix that names a scenario shipped inside the package, e.g. ``talentsim:baseline``.
 BUILTIN_PREFIX = "talentsim:"
+#: What a built-in name may look like (no folders: it cannot leave the package's library).
+BUILTIN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}(\.yaml)?$")
+#: `extends: none`: a scenario that starts from the schema's defaults, without the baseline.
+NO_BASE = "none"
+#: Largest scenario file read (scenario files are a few kilobytes).
+MAX_FILE_BYTES = 1 << 20
+#: Most values a file may expand to (YAML aliases can make a small file expand enormously).
+MAX_NODES = 200_000
+#: Longest `extends:` chain.
+MAX_CHAIN = 32
+#: Keys of earlier versions, and what replaced them.
+RENAMED: dict[KeyPath, str] = {
+    ("population", "size"): "population.agents (the agents; population.people is the pool "
+    "they stand for)",
+    ("population", "weight"): "population.people (the people in the pool; each agent stands "
+    "for people / agents of them)",
+}
 
 KeyPath = tuple[str | int, ...]
 Origin = tuple[str, int | None]  # (file or "--set", line)
 
 
-class ScenarioError(ValueError):
+class ScenarioError(TalentsimError):
     """A scenario that cannot be loaded, with where the problem is."""
 
     def __init__(self, problems: list[tuple[Origin | None, str, str]]) -> None:
@@ -72,6 +90,7 @@ class LoadedScenario:
     files: list[str] = field(default_factory=list)  # the file and its `extends` chain
     overrides: list[str] = field(default_factory=list)
     origins: dict[KeyPath, Origin] = field(default_factory=dict, repr=False)
+    notes: list[str] = field(default_factory=list)  # what loading changed, for the user
 
     def origin(self, key: str) -> Origin | None:
         """(file, line) where a dotted key was set; swept keys are single YAML keys."""
@@ -101,11 +120,29 @@ def resolved_dict(scenario: Scenario) -> dict[str, Any]:
 def resolved_yaml(scenario: Scenario) -> str:
     """The resolved scenario as YAML, loadable again with :func:`load_scenario`."""
     header = "# Resolved scenario: every default filled in, extends and --set applied.\n"
-    return header + yaml.safe_dump(resolved_dict(scenario), sort_keys=False, allow_unicode=True)
+    data = resolved_dict(scenario)
+    data = {"name": data.pop("name"), "extends": NO_BASE, **data}
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def builtin_path(name: str) -> Path:
-    """Path of a scenario shipped with the package (``baseline`` or ``baseline.yaml``)."""
+    """Path of a scenario shipped with the package (``baseline`` or ``baseline.yaml``).
+
+    Raises:
+        ScenarioError: If `name` is not a plain name (a folder or ``..`` in it), so that
+            a built-in name never leads outside the package's scenario library.
+    """
+    if not BUILTIN_NAME.match(name):
+        raise ScenarioError(
+            [
+                (
+                    None,
+                    "",
+                    f"'{BUILTIN_PREFIX}{name[:60]}' is not a built-in scenario name (letters, "
+                    f"digits, '-' and '_' only); built-in: {', '.join(builtin_names())}",
+                )
+            ]
+        )
     stem = name.removesuffix(".yaml")
     return Path(str(resources.files("talentsim") / "scenarios" / f"{stem}.yaml"))
 
@@ -114,6 +151,22 @@ def builtin_names() -> list[str]:
     """Names of the scenarios shipped with the package."""
     folder = Path(str(resources.files("talentsim") / "scenarios"))
     return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def _builtin(name: str, origin: Origin | None, key: str) -> Path:
+    path = builtin_path(name)
+    if not path.is_file():
+        raise ScenarioError(
+            [
+                (
+                    origin,
+                    key,
+                    f"there is no built-in scenario '{name}'; built-in: "
+                    + ", ".join(builtin_names()),
+                )
+            ]
+        )
+    return path
 
 
 def resolve_scenario_path(spec: str | Path | None) -> Path:
@@ -125,13 +178,11 @@ def resolve_scenario_path(spec: str | Path | None) -> Path:
     if spec is None:
         return builtin_path("baseline")
     text = str(spec)
+    if text.startswith(BUILTIN_PREFIX):
+        return _builtin(text.removeprefix(BUILTIN_PREFIX), None, "")
     path = Path(text)
-    if path.exists() or "/" in text or text.startswith(BUILTIN_PREFIX):
-        return (
-            builtin_path(text.removeprefix(BUILTIN_PREFIX))
-            if text.startswith(BUILTIN_PREFIX)
-            else path
-        )
+    if path.exists() or "/" in text or not BUILTIN_NAME.match(text):
+        return path
     candidate = builtin_path(text)
     return candidate if candidate.exists() else path
 
@@ -141,7 +192,7 @@ def load_scenario(path: str | Path | None, overrides: list[str] | None = None) -
 
     Args:
         path: Scenario file, built-in name, or None for the baseline.
-        overrides: ``KEY=VALUE`` strings applied after the file (``population.size=2000``).
+        overrides: ``KEY=VALUE`` strings applied after the file (``population.agents=2000``).
 
     Returns:
         The validated scenario with its provenance.
@@ -155,8 +206,10 @@ def load_scenario(path: str | Path | None, overrides: list[str] | None = None) -
     for item in overrides:
         _apply_override(data, origins, item)
     data.pop("extends", None)
-    scenario = _validate(data, origins)
+    scenario = _validate(data, origins, str(file))
+    _check_survey_years(scenario, origins)
     kept = _interventions_in_window(scenario, origins, [str(f) for f in files])
+    notes = _dropped_notes(scenario, origins, kept)
     scenario.timeline = [scenario.timeline[i] for i in kept]
     try:
         check_timeline(scenario)
@@ -170,8 +223,52 @@ def load_scenario(path: str | Path | None, overrides: list[str] | None = None) -
             message += f" (the run's period was changed by --set {', --set '.join(window)})"
         raise ScenarioError([(origin, key, message)]) from None
     return LoadedScenario(
-        scenario=scenario, files=[str(f) for f in files], overrides=overrides, origins=origins
+        scenario=scenario,
+        files=[str(f) for f in files],
+        overrides=overrides,
+        origins=origins,
+        notes=notes,
     )
+
+
+def _check_survey_years(scenario: Scenario, origins: dict[KeyPath, Origin]) -> None:
+    """Survey years must fall inside the run (a survey after its end would be ignored)."""
+    years = scenario.survey.years
+    if years == "all":
+        return
+    t = scenario.time
+    outside = [y for y in years if not t.start <= y <= t.end]
+    if outside:
+        raise ScenarioError(
+            [
+                (
+                    _origin_for(origins, ("survey", "years")),
+                    "survey.years",
+                    f"{', '.join(map(str, outside))} fall(s) outside the run ({t.start}-{t.end}), "
+                    "so no survey would be fielded then; survey years must lie within "
+                    "time.start and time.end",
+                )
+            ]
+        )
+
+
+def _dropped_notes(
+    scenario: Scenario, origins: dict[KeyPath, Origin], kept: list[int]
+) -> list[str]:
+    """A note naming the interventions left out because the run ends before they start."""
+    dropped = [i for i in range(len(scenario.timeline)) if i not in set(kept)]
+    if not dropped:
+        return []
+    described = []
+    for i in dropped:
+        item = scenario.timeline[i]
+        origin = origins.get(("timeline", i))
+        where = f" ({Path(origin[0]).name}, line {origin[1]})" if origin and origin[1] else ""
+        described.append(f"{item.param} from {item.from_:g}{where}")
+    return [
+        f"the run ends at {last_step(scenario.time):g}, before {len(dropped)} intervention(s) "
+        f"start, which are left out: {'; '.join(described)}"
+    ]
 
 
 def _interventions_in_window(
@@ -218,29 +315,43 @@ def _index_in_file(origins: dict[KeyPath, Origin], index: int) -> int:
 def _read_tree(
     file: Path, stack: tuple[Path, ...]
 ) -> tuple[dict[str, Any], dict[KeyPath, Origin], list[Path]]:
-    """Read a file and, recursively, what it extends; merge them."""
-    shown = str(file)
-    if file.is_dir():
-        raise ScenarioError([((shown, None), "", "is a folder, not a scenario file")])
-    if not file.is_file():
-        raise ScenarioError([((shown, None), "", "file not found")])
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError([((shown, None), "", f"cannot be read ({err})")]) from None
-    data, origins = _parse_yaml(text, shown)
+    """Read a file and, recursively, what it extends; merge them.
+
+    The first file of the chain is the user's scenario; every file after it is checked to
+    be a scenario before anything of it is shown (see :func:`_check_is_scenario`).
+    """
+    data, origins = _read_file(file, extended=bool(stack))
     extends = data.get("extends")
     if extends is None:
-        return data, origins, [file]
+        if not data:
+            raise ScenarioError([((str(file), None), "", "the file is empty: " + _NO_EXTENDS)])
+        raise ScenarioError(
+            [((str(file), None), "extends", "the file has no `extends:`; " + _NO_EXTENDS)]
+        )
     if not isinstance(extends, str) or not extends.strip():
         raise ScenarioError(
             [(origins.get(("extends",)), "extends", "expected the path of a scenario file")]
         )
+    if extends.strip() == NO_BASE:
+        return data, origins, [file]
+    chain = (*stack, file.resolve())
+    if len(chain) >= MAX_CHAIN:
+        raise ScenarioError(
+            [
+                (
+                    origins.get(("extends",)),
+                    "extends",
+                    f"the `extends:` chain is longer than {MAX_CHAIN} files; a scenario "
+                    "extends a few others at most",
+                )
+            ]
+        )
     if extends.startswith(BUILTIN_PREFIX):
-        base_file = builtin_path(extends.removeprefix(BUILTIN_PREFIX))
+        base_file = _builtin(
+            extends.removeprefix(BUILTIN_PREFIX), origins.get(("extends",)), "extends"
+        )
     else:
         base_file = (file.parent / extends).resolve()
-    chain = (*stack, file.resolve())
     if base_file.resolve() in chain:
         cycle = " -> ".join(str(p) for p in (*chain, base_file.resolve()))
         raise ScenarioError(
@@ -261,22 +372,130 @@ def _read_tree(
     return merged, merged_origins, [file, *files]
 
 
-def _parse_yaml(text: str, shown: str) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
-    """Parse YAML safely, recording the line of every key."""
+_NO_EXTENDS = (
+    "write `extends: talentsim:baseline` (or the path of another scenario) to start from "
+    "the calibrated baseline, with its timeline, or `extends: none` to start from the "
+    "schema's defaults alone, without the baseline's timeline"
+)
+
+
+def _read_file(file: Path, extended: bool) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
+    """Read and parse one scenario file, refusing what cannot be a scenario."""
+    shown = str(file)
+    if file.is_dir():
+        raise ScenarioError([((shown, None), "", "is a folder, not a scenario file")])
+    if not file.is_file():
+        raise ScenarioError([((shown, None), "", "file not found")])
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(
+                [
+                    (
+                        (shown, None),
+                        "",
+                        f"is {size:,} bytes, larger than a scenario file can be "
+                        f"({MAX_FILE_BYTES:,} bytes): not a scenario file",
+                    )
+                ]
+            )
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(
+            [((shown, None), "", "is not a text file (UTF-8): not a scenario file")]
+        ) from None
+    except OSError as err:
+        raise ScenarioError([((shown, None), "", f"cannot be read ({err.strerror})")]) from None
+    data, origins = _parse_yaml(text, shown, extended)
+    _check_is_scenario(data, origins, shown, extended)
+    return data, origins
+
+
+def _check_is_scenario(
+    data: dict[str, Any], origins: dict[KeyPath, Origin], shown: str, extended: bool
+) -> None:
+    """Refuse a mapping that is not a scenario, without showing any of its content.
+
+    The user's own file is a scenario if one of its top-level keys is a scenario key (its
+    other keys are then reported by name, as typos); a file it extends must have scenario
+    keys only, since its content is not the user's to see in a message.
+    """
+    known = set(Scenario.model_fields)
+    unknown = [key for key in data if str(key) not in known]
+    if not unknown or (not extended and len(unknown) < len(data)):
+        return
+    line = origins.get((str(unknown[0]),), (shown, None))[1]
+    what = "is not a scenario file"
+    if extended:
+        what = "is extended as a scenario but is not a scenario file"
+    raise ScenarioError(
+        [
+            (
+                (shown, line),
+                "",
+                f"{what}: its top-level keys are not scenario keys (name, extends, population, "
+                "visas, timeline, ...); its content is not shown",
+            )
+        ]
+    )
+
+
+def _count_nodes(root: yaml.Node | None, shown: str) -> None:
+    """Refuse YAML that expands to more than MAX_NODES values (aliases count each use)."""
+    count, stack = 0, [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ScenarioError(
+                [
+                    (
+                        (shown, None),
+                        "",
+                        f"expands to more than {MAX_NODES:,} values (YAML aliases that repeat "
+                        "themselves?); a scenario file holds a few hundred",
+                    )
+                ]
+            )
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _parse_yaml(
+    text: str, shown: str, extended: bool = False
+) -> tuple[dict[str, Any], dict[KeyPath, Origin]]:
+    """Parse YAML safely, recording the line of every key.
+
+    The parser's description of a problem is shown for the user's own file only.
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _count_nodes(node, shown)
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        problem = (None if extended else getattr(err, "problem", None)) or "not valid YAML"
         raise ScenarioError([((shown, line), "", f"malformed YAML: {problem}")]) from None
+    except RecursionError:
+        raise ScenarioError(
+            [((shown, None), "", "is nested too deeply to be a scenario file")]
+        ) from None
     if data is None:
         return {}, {}
     if not isinstance(data, dict):
         line = node.start_mark.line + 1 if node is not None else None
         raise ScenarioError(
-            [((shown, line), "", "expected a mapping of keys (name: ..., population: ...)")]
+            [
+                (
+                    (shown, line),
+                    "",
+                    "expected a mapping of keys (name: ..., population: ...): not a scenario file",
+                )
+            ]
         )
     origins: dict[KeyPath, Origin] = {}
     _record_lines(node, (), shown, origins)
@@ -352,7 +571,7 @@ def parse_override(item: str) -> tuple[KeyPath, Any]:
     """
     origin: Origin = ("--set", None)
     if "=" not in item:
-        raise ScenarioError([(origin, item, "expected KEY=VALUE, e.g. population.size=20000")])
+        raise ScenarioError([(origin, item, "expected KEY=VALUE, e.g. population.agents=20000")])
     key, text = item.split("=", 1)
     key = key.strip()
     if not key or any(not part for part in key.split(".")):
@@ -369,6 +588,12 @@ def parse_override(item: str) -> tuple[KeyPath, Any]:
 
 def _apply_override(data: dict[str, Any], origins: dict[KeyPath, Origin], item: str) -> None:
     path, value = parse_override(item)
+    if path == ("timeline",) and isinstance(value, list):  # appended, as a file's timeline is
+        start = len(data.get("timeline") or [])
+        data["timeline"] = list(data.get("timeline") or []) + value
+        for i in range(start, start + len(value)):
+            origins[("timeline", i)] = ("--set", None)
+        return
     target: Any = data
     for depth, part in enumerate(path[:-1]):
         if isinstance(target, list) and isinstance(part, int):
@@ -415,11 +640,11 @@ def _apply_override(data: dict[str, Any], origins: dict[KeyPath, Origin], item: 
 # --------------------------------------------------------------------------- validation
 
 
-def _validate(data: dict[str, Any], origins: dict[KeyPath, Origin]) -> Scenario:
+def _validate(data: dict[str, Any], origins: dict[KeyPath, Origin], root: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        problems = [_describe(e, origins) for e in err.errors(include_url=False)]
+        problems = [_describe(e, origins, root) for e in err.errors(include_url=False)]
         raise ScenarioError(_merge_alternatives(problems)) from None
 
 
@@ -441,32 +666,43 @@ def _merge_alternatives(
 
 
 def _describe(
-    error: dict[str, Any], origins: dict[KeyPath, Origin]
+    error: dict[str, Any], origins: dict[KeyPath, Origin], root: str
 ) -> tuple[Origin | None, str, str]:
+    """One problem as (origin, key, message).
+
+    Values and unknown keys are echoed only from the user's own file and --set: a file it
+    extends is shown by key and line, never by content.
+    """
     kind = error["type"]
     loc: KeyPath = tuple(error["loc"])
     if kind != "extra_forbidden":  # drop the tags of union members: 'list[int]', "literal['all']"
         loc = tuple(p for p in loc if not (isinstance(p, str) and UNION_TAG.match(p)))
+    origin = _origin_for(origins, loc)
+    own = origin is None or origin[0] in (root, "--set")
     if kind == "extra_forbidden":
-        message = f"unknown key '{loc[-1]}'"
         suggestion = _did_you_mean(loc)
-        if suggestion:
+        message = f"unknown key '{loc[-1]}'" if own else "unknown key"
+        if tuple(map(str, loc)) in RENAMED:
+            message += f": it was replaced by {RENAMED[tuple(map(str, loc))]}"
+        elif suggestion:
             message += f" (did you mean '{suggestion}'?)"
         else:
             message += f"; allowed keys: {', '.join(_allowed_keys(loc[:-1]))}"
+        if not own:
+            loc = loc[:-1]
     else:
         message = error["msg"].removeprefix("Value error, ")
         message = message[0].lower() + message[1:] if message else message
         if kind in {"model_type", "dict_type"}:
             message = "expected a section (a mapping of keys)"
-        if "input" in error and kind != "missing":
+        if "input" in error and kind != "missing" and own:
             shown = error["input"]
             if not isinstance(shown, (dict, list)):
                 message += f" (got {shown!r})"
     shown_loc = loc
     if len(loc) > 1 and loc[0] == "timeline" and isinstance(loc[1], int):
         shown_loc = ("timeline", _index_in_file(origins, loc[1]), *loc[2:])
-    return _origin_for(origins, loc), _dotted(shown_loc), message
+    return origin, _dotted(shown_loc), message
 
 
 def _origin_for(origins: dict[KeyPath, Origin], loc: KeyPath) -> Origin | None:

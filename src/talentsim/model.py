@@ -26,6 +26,7 @@ import numpy as np
 
 from talentsim import belonging, careers, decisions, demography, observe, offers, survey
 from talentsim.agents import Firm, Worker
+from talentsim.capacity import check_memory, scenario_slots
 from talentsim.firms import FirmSampler, build_firms
 from talentsim.ledger import Ledger
 from talentsim.macro import MacroState, update_macro
@@ -127,6 +128,7 @@ class TalentModel(mesa.Model):
         )
         self._workers: dict[int, Worker] = {}
 
+        check_memory(scenario)  # before the arrays are allocated
         self.people = People(self._expected_slots())
         self.entry_carry = 0.0
         self._derived: dict[Callable, object] = {}
@@ -168,10 +170,7 @@ class TalentModel(mesa.Model):
 
     def _expected_slots(self) -> int:
         """Starting pool plus the graduates the base entry schedule brings, plus 5 %."""
-        c = self.config
-        years = np.arange(-c.time.burn_in_years, c.time.end - c.time.start + 1, self.dt)
-        inflow = c.entry.rate * c.population.size * np.exp(c.entry.growth * years) * self.dt
-        return int((c.population.size + inflow.sum()) * 1.05) + 16
+        return scenario_slots(self.config)
 
     # ------------------------------------------------------------------ stepping
 

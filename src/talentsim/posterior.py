@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import platform
 from pathlib import Path
@@ -25,7 +24,7 @@ from talentsim.executors import Executor
 from talentsim.loader import LoadedScenario
 from talentsim.model import TalentModel
 from talentsim.scenario import Scenario
-from talentsim.sweep_store import write_atomic, write_text_atomic
+from talentsim.storage.atomic import write_json, write_parquet, write_text
 
 SAMPLE_SIZE = 50  # posterior draws in the ensemble and the predictive check
 
@@ -254,9 +253,9 @@ def write_outputs(
 
     keys = list(setup.config.parameters)
     posterior = posterior_frame(history, setup.names)
-    write_atomic(posterior, folder / "posterior.parquet")
+    write_parquet(folder / "posterior.parquet", posterior)
     summary = posterior_summary(posterior, keys)
-    write_atomic(summary, folder / "posterior_summary.parquet")
+    write_parquet(folder / "posterior_summary.parquet", summary)
     populations = with_effective_sample_size(history, history.get_all_populations())
     header = [
         f"Calibrated with `{command}` on {dt.date.today().isoformat()}.",
@@ -264,14 +263,14 @@ def write_outputs(
         f"{setup.config.abc.population_size} particles; final epsilon "
         f"{populations['epsilon'].iloc[-1]:.3g} (standard errors).",
     ]
-    write_text_atomic(calibrated_yaml(loaded, summary, folder, header), folder / "calibrated.yaml")
+    write_text(folder / "calibrated.yaml", calibrated_yaml(loaded, summary, folder, header))
     sample = posterior_sample(posterior, keys, SAMPLE_SIZE, setup.config.abc.seed)
-    write_text_atomic(sample.to_csv(index=False), folder / "posterior_sample.csv")
-    write_text_atomic(ensemble_yaml(loaded, folder, SAMPLE_SIZE), folder / "posterior_sample.yaml")
+    write_text(folder / "posterior_sample.csv", sample.to_csv(index=False))
+    write_text(folder / "posterior_sample.yaml", ensemble_yaml(loaded, folder, SAMPLE_SIZE))
     predictive = predictive_check(setup, sample, executor)
-    write_atomic(predictive, folder / "predictive.parquet")
+    write_parquet(folder / "predictive.parquet", predictive)
     fit = fit_table(setup, predictive)
-    write_atomic(fit, folder / "fit.parquet")
+    write_parquet(folder / "fit.parquet", fit)
     bounds = {key: prior_bounds(setup.config.parameters[key]) for key in keys}
     write_figures(folder, posterior, keys, bounds, fit)
     write_report(folder, setup, summary, fit, populations, command, len(predictive))
@@ -285,5 +284,5 @@ def write_outputs(
         command,
         {**timing, "history_seconds": round(history_seconds, 1)},
     )
-    write_text_atomic(json.dumps(manifest, indent=2) + "\n", folder / "manifest.json")
+    write_json(folder / "manifest.json", manifest)
     return {"summary": summary, "fit": fit, "populations": populations}

@@ -21,8 +21,9 @@ from talentsim import figures as figs
 from talentsim.calibration_report import short_labels
 from talentsim.documents import FORMATS, Document, write_document
 from talentsim.result_folders import Result, ResultError, load_result, unique_labels
+from talentsim.storage.atomic import write_json, write_text
+from talentsim.storage.folders import check_output
 from talentsim.survey import SECTOR
-from talentsim.sweep_store import write_text_atomic
 from talentsim.targets import RANK_MEASURE, load_targets
 
 HEADLINE_YEARS = (2015, 2017, 2020, 2025, 2030)
@@ -145,7 +146,7 @@ def _provenance(result: Result) -> str:
 
 
 def _write_csv(table: pd.DataFrame, path: Path) -> Path:
-    write_text_atomic(table.to_csv(index=False), path)
+    write_text(path, table.to_csv(index=False))
     return path
 
 
@@ -485,8 +486,13 @@ def make_report(
         groups = [(out, results)]
     else:
         groups = [(out / r.label, [r]) for r in results]
+    for folder, _ in groups:
+        check_output(folder, "report", "reuse")
     outputs = []
     for folder, group in groups:
         folder.mkdir(parents=True, exist_ok=True)
+        write_json(
+            folder / "manifest.json", {"kind": "report", "results": [str(r.path) for r in group]}
+        )
         outputs.append(_document(group, folder, fmt))
     return outputs

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from talentsim.errors import TalentsimError
 from talentsim.runner import annualise
 from talentsim.survey import SECTOR
 from talentsim.sweep_store import RUNS, SURVEY, TIMESERIES
@@ -34,7 +35,7 @@ WHAT_WE_READ = (
 )
 
 
-class ResultError(ValueError):
+class ResultError(TalentsimError):
     """A folder that is not a usable talentsim result (the message says why)."""
 
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,6 +25,8 @@ import pyarrow.parquet as pq
 from talentsim import __version__
 from talentsim.loader import LoadedScenario, resolved_yaml, scenario_hash
 from talentsim.runner import RunResult
+from talentsim.storage.atomic import atomic_folder
+from talentsim.storage.folders import check_output
 from talentsim.streams import run_seed_sequence
 
 #: Recorded even if the installed package's metadata cannot be read.
@@ -48,10 +47,6 @@ def dependencies() -> list[str]:
     return sorted(names | set(CORE_DEPENDENCIES))
 
 
-class OutputExistsError(FileExistsError):
-    """The output folder exists and is not empty."""
-
-
 def default_run_folder(name: str, root: Path | str = "results/runs") -> Path:
     """A fresh folder name under `root`: ``<scenario>-<UTC timestamp>``."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
@@ -64,16 +59,18 @@ def default_run_folder(name: str, root: Path | str = "results/runs") -> Path:
 
 
 def check_output_folder(out: Path, overwrite: bool) -> None:
-    """Refuse to write into an existing, non-empty folder unless overwriting.
+    """Check that a run may be written to `out` (replacing a run folder if `overwrite`).
 
     Raises:
-        OutputExistsError: If `out` exists, is not empty and `overwrite` is False.
+        OutputError: If `out` is in the way (see :func:`talentsim.storage.folders.check_output`).
     """
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
-        raise OutputExistsError(
-            f"output folder {out} already exists and is not empty; choose another --out "
-            "or pass --overwrite to replace it"
-        )
+    check_output(
+        out,
+        "run",
+        "replace" if overwrite else "new",
+        hint="choose another --out or pass --overwrite to replace it",
+        whole=True,
+    )
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -171,34 +168,10 @@ def write_run(
         The folder written.
     """
     check_output_folder(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with atomic_folder(out) as tmp:
         write_parquet(result.timeseries, tmp / "timeseries.parquet")
         write_parquet(result.annual, tmp / "annual.parquet")
         write_parquet(result.survey, tmp / "survey.parquet")
         (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        os.chmod(tmp, 0o755)
-        _replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
-
-
-def _replace_folder(new: Path, out: Path) -> None:
-    """Move `new` to `out`; an existing `out` is removed only after the move succeeded."""
-    if not out.exists():
-        os.replace(new, out)
-        return
-    if out.is_dir() and not any(out.iterdir()):
-        out.rmdir()
-        os.replace(new, out)
-        return
-    backup = out.with_name(f".{out.name}.old")
-    if backup.exists():
-        shutil.rmtree(backup)
-    os.replace(out, backup)
-    os.replace(new, out)
-    shutil.rmtree(backup, ignore_errors=True)

@@ -8,9 +8,17 @@ Unknown keys are errors everywhere.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from talentsim.calibrated import calibrated
 from talentsim.taxonomy import FIRM_KINDS
@@ -18,6 +26,43 @@ from talentsim.taxonomy import FIRM_KINDS
 ASSUMED = "assumed, to be calibrated"
 STRUCTURAL = "structural choice (see docs/ODD.md)"
 RUN_SETTING = "run setting"
+
+
+#: What a scenario's name may look like: it becomes part of result folder names.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+#: Upper bounds of the parameters that state none, by unit: far above any plausible value,
+#: they keep absurd input (a wage of 1e308 overflows the pay arithmetic) out of a run. A
+#: unit starting with "utility" is bounded by 100, one starting with "per year" by 20.
+UPPER_BOUNDS: dict[str, float] = {
+    "integer": 2**63 - 1,
+    "weight": 1_000.0,
+    "years": 100.0,
+    "USD per year": 1e8,
+    "CNY per year": 1e9,
+    "CNY per international dollar": 1_000.0,
+    "CNY per USD": 1_000.0,
+    "share": 10.0,
+    "firms": 10_000,
+    "ratio": 1_000.0,
+    "exponent (dimensionless)": 100.0,
+    "pull": 100.0,
+    "ratio per level": 100.0,
+    "ratio per share": 100.0,
+    "log points": 10.0,
+    "respondents": 10_000_000,
+}
+
+
+def upper_bound(unit: str) -> float:
+    """The upper bound of a parameter of this unit that states none (see UPPER_BOUNDS)."""
+    if unit.startswith("utility"):
+        return 100.0
+    if unit.startswith("per year"):
+        return 20.0
+    if unit not in UPPER_BOUNDS:
+        raise TypeError(f"a parameter in {unit!r} needs an upper bound (le=...)")
+    return UPPER_BOUNDS[unit]
 
 
 def param(
@@ -40,6 +85,9 @@ def param(
     Returns:
         A pydantic FieldInfo.
     """
+    numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+    if numeric and "le" not in constraints and "lt" not in constraints:
+        constraints["le"] = upper_bound(unit)
     return Field(
         default,
         description=description,
@@ -49,9 +97,27 @@ def param(
 
 
 class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors; assignment is validated."""
+    """Base of every scenario section.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    Unknown keys are errors; numbers must be finite; a boolean is not a number (YAML's
+    `true` would otherwise pass as 1).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        annotation = cls.model_fields[info.field_name].annotation
+        if annotation is bool:
+            return value
+        if isinstance(value, dict):  # a section validates itself; a plain mapping is checked
+            items = list(value.values()) if get_origin(annotation) is dict else []
+        else:
+            items = list(value) if isinstance(value, (list, tuple)) else [value]
+        if any(isinstance(item, bool) for item in items):
+            raise ValueError("expected a number or text, not a boolean (true/false)")
+        return value
 
 
 class Mix(Section):
@@ -70,7 +136,7 @@ class Mix(Section):
 
 def mix_weight(default: float, description: str, source: str = ASSUMED) -> Any:
     """A non-negative weight of a category in a mix."""
-    return param(default, description, unit="weight", source=source, ge=0.0)
+    return param(default, description, unit="weight", source=source, ge=0.0, le=1_000.0)
 
 
 def share(default: float, description: str, source: str = ASSUMED) -> Any:
@@ -187,21 +253,23 @@ class EducationBySegment(Section):
 class PopulationConfig(Section):
     """Size and make-up of the talent pool at the start."""
 
-    size: int = param(
+    agents: int = param(
         20_000,
-        "Agents at the start of the run.",
+        "Agents that represent the pool at the start of the run: more agents give more "
+        "precise results for the same pool, at more cost.",
         unit="agents",
         source=RUN_SETTING,
         ge=1,
         le=50_000_000,
     )
-    weight: float = param(
-        25.0,
-        "People each agent stands for (1 = one agent per person).",
-        unit="people per agent",
-        source="assumed: 20,000 agents x 25 = 500,000 people, the order of the US-based "
-        "Chinese-born graduate pool around 2010 (X05)",
-        gt=0.0,
+    people: int = param(
+        500_000,
+        "People in the US-based pool at the start of the run; each agent stands for "
+        "people / agents of them.",
+        unit="people",
+        source="assumed: the order of the US-based Chinese-born graduate pool around 2010 (X05)",
+        ge=1,
+        le=10_000_000_000,
     )
     segment_mix: SegmentShares = Field(default_factory=SegmentShares)
     skill_mix: SkillShares = Field(default_factory=SkillShares)
@@ -227,6 +295,20 @@ class PopulationConfig(Section):
         unit="years",
         gt=0.0,
     )
+
+    @model_validator(mode="after")
+    def _one_person_per_agent_at_least(self) -> PopulationConfig:
+        if self.people < self.agents:
+            raise ValueError(
+                f"{self.agents:,} agents for {self.people:,} people: each agent stands for at "
+                "least one person; lower population.agents or raise population.people"
+            )
+        return self
+
+    @property
+    def weight(self) -> float:
+        """People each agent stands for."""
+        return self.people / self.agents
 
 
 # --------------------------------------------------------------------------- processes
@@ -867,7 +949,7 @@ class SweepParameter(Section):
         None, description="[low, high] (Latin hypercube, Sobol; or a grid with `steps`)."
     )
     steps: int | None = Field(
-        None, description="Evenly spaced values over `range` (grid design).", ge=1
+        None, description="Evenly spaced values over `range` (grid design).", ge=1, le=1_000_000
     )
 
     @model_validator(mode="after")
@@ -897,7 +979,9 @@ class SweepConfig(Section):
     parameters: dict[str, SweepParameter] = Field(
         default_factory=dict, description="Dotted scenario keys and how they vary."
     )
-    points: int | None = Field(None, description="Number of points (lhs, sobol).", ge=1)
+    points: int | None = Field(
+        None, description="Number of points (lhs, sobol).", ge=1, le=1_000_000
+    )
     table: str | None = Field(
         None, description="CSV file of points, one column per dotted key (design: table)."
     )
@@ -1044,7 +1128,11 @@ class CalibrationConfig(Section):
         description="Weight of each measure in the distance (default 1 for every measure).",
     )
     population: int = Field(
-        5000, description="Agents per simulation (population.size during calibration).", ge=50
+        5000,
+        description="Agents per simulation (population.agents during calibration; the pool "
+        "keeps its people).",
+        ge=50,
+        le=50_000_000,
     )
     abc: AbcSettings = Field(default_factory=AbcSettings)
 
@@ -1064,7 +1152,11 @@ class CalibrationConfig(Section):
 class Scenario(Section):
     """A complete scenario: run settings, parameters, timeline and survey."""
 
-    name: str = Field("baseline", description="Short name, used in result folder names.")
+    name: str = Field(
+        "baseline",
+        description="Short name, used in result folder names: letters, digits, '.', '-' and "
+        "'_', starting with a letter or digit (at most 100 characters).",
+    )
     description: str = Field("", description="What the scenario asks.")
     extends: str | None = Field(
         None, description="Path of a scenario this one extends (relative to this file)."
@@ -1105,6 +1197,17 @@ class Scenario(Section):
     calibration: CalibrationConfig | None = Field(
         None, description="Free parameters and targets for `talentsim calibrate`."
     )
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, value: str) -> str:
+        if not SAFE_NAME.match(value) or ".." in value:
+            raise ValueError(
+                "a scenario's name is used in result folder names: give letters, digits, "
+                "'.', '-' and '_' only, starting with a letter or digit, at most 100 "
+                "characters, with no '..'"
+            )
+        return value
 
 
 #: Sections whose numeric parameters the timeline may change.

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from talentsim.designs import DesignError, check_parameters
+from talentsim.errors import TalentsimError
 from talentsim.loader import LoadedScenario
 from talentsim.scenario import Scenario, SweepConfig, SweepParameter
 from talentsim.sweep import SweepPlan, plan_sweep
@@ -43,7 +44,7 @@ INDICES = {
 CONVERGENCE_INDICES = {"sobol": ("ST", "S1"), "morris": ("mu_star",)}
 
 
-class SensitivityError(ValueError):
+class SensitivityError(TalentsimError):
     """Options or a scenario that a sensitivity analysis cannot use."""
 
 
@@ -126,7 +127,7 @@ def parameter_problem(scenario: Scenario) -> Problem:
     try:
         check_parameters(list(bounds))
     except DesignError as err:
-        raise DesignError(err.key.replace("sweep.", f"{source}."), err.message) from None
+        raise DesignError(err.key.replace("sweep.", f"{source}."), err.detail) from None
     return Problem(tuple(bounds), tuple(bounds.values()), source)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from talentsim.sensitivity import (
     RESAMPLES,
     SensitivityResult,
 )
-from talentsim.sweep_store import write_atomic, write_text_atomic
+from talentsim.storage.atomic import write_json, write_parquet, write_text
 
 METHOD_TEXT = {
     "sobol": "Sobol indices: first order S1 and total ST (Saltelli's scheme over a scrambled "
@@ -50,11 +49,11 @@ def write_outputs(result: SensitivityResult, folder: Path) -> list[Path]:
         ("replicate_noise", result.noise),
         ("points", result.points),
     ):
-        write_atomic(frame, folder / f"{stem}.parquet")
+        write_parquet(folder / f"{stem}.parquet", frame)
         frame.to_csv(folder / f"{stem}.csv", index=False)
         written += [folder / f"{stem}.parquet", folder / f"{stem}.csv"]
-    write_text_atomic(json.dumps(summary(result), indent=2) + "\n", folder / "sensitivity.json")
-    write_text_atomic(markdown(result), folder / "sensitivity.md")
+    write_json(folder / "sensitivity.json", summary(result))
+    write_text(folder / "sensitivity.md", markdown(result))
     figures = write_figure(result, folder)
     return [*written, folder / "sensitivity.json", folder / "sensitivity.md", *figures]
 

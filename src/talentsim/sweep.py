@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from talentsim import __version__
-from talentsim.designs import design_points, point_scenario
+from talentsim.capacity import check_memory, estimated_bytes
+from talentsim.designs import check_run_count, design_points, point_scenario
 from talentsim.executors import Executor
 from talentsim.loader import LoadedScenario, resolved_yaml, scenario_hash
 from talentsim.model import TalentModel
@@ -29,6 +30,7 @@ from talentsim.observe import timeseries_columns
 from talentsim.results import git_commit, versions
 from talentsim.runner import annualise
 from talentsim.scenario import Scenario
+from talentsim.storage.folders import check_output, folder_lock
 from talentsim.survey import SECTOR, SURVEY_COLUMNS
 from talentsim.sweep_store import SweepStore
 from talentsim.taxonomy import CN_SECTORS
@@ -66,6 +68,7 @@ class SweepPlan:
     runs: list[RunSpec]
     folder: Path
     base_dir: Path | None = None
+    largest: Scenario | None = None  # the point whose run needs the most memory
 
     @property
     def scenario(self) -> Scenario:
@@ -108,17 +111,22 @@ def plan_sweep(
     sweep = scenario.sweep
     base_dir = Path(loaded.files[0]).parent if loaded.files else None
     design = design_points(sweep, base_dir, table)
+    check_run_count(len(design), sweep.replicates)
     keys = [c for c in design.columns if c != "point"]
+    check_output(folder, "sweep", "reuse")
     entropy = run_entropy(scenario)
     runs = []
+    largest, need = None, -1
     for record in design.to_dict("records"):
         point = int(record["point"])
         values = tuple((k, float(record[k])) for k in keys)
-        point_scenario(scenario, dict(values))  # validate every point before running any
+        variant = point_scenario(scenario, dict(values))  # validate every point first
+        if estimated_bytes(variant) > need:
+            largest, need = variant, estimated_bytes(variant)
         for replicate in range(sweep.replicates):
             key = (replicate,) if sweep.common_random_numbers else (point, replicate)
             runs.append(RunSpec(point, replicate, values, entropy, key))
-    return SweepPlan(loaded, design, runs, folder, base_dir)
+    return SweepPlan(loaded, design, runs, folder, base_dir, largest)
 
 
 def run_one(base: Scenario, spec: RunSpec) -> dict[str, Any]:
@@ -255,6 +263,20 @@ def run_sweep(
     Returns:
         Counts of runs done, skipped and failed, and timings.
     """
+    if plan.largest is not None:
+        check_memory(plan.largest, executor.local_runs, "a sweep's largest run")
+    check_output(plan.folder, "sweep", "reuse")
+    with folder_lock(plan.folder, "sweep"):
+        return _run_locked(plan, executor, retries, force, on_result)
+
+
+def _run_locked(
+    plan: SweepPlan,
+    executor: Executor,
+    retries: int,
+    force: bool,
+    on_result: Callable[[dict[str, Any]], None] | None,
+) -> SweepReport:
     store = SweepStore(plan.folder)
     store.open(sweep_manifest(plan, executor), resolved_yaml(plan.scenario), plan.design)
     done = set() if force else store.finished()

@@ -18,7 +18,6 @@ written last, after the run's time series.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,31 +25,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from talentsim.errors import TalentsimError
+from talentsim.storage.atomic import write_json, write_parquet, write_text
+from talentsim.storage.folders import check_output
+
 RUNS, TIMESERIES, SURVEY = "runs", "timeseries", "survey"
 
 
-class SweepMismatchError(ValueError):
+class SweepMismatchError(TalentsimError):
     """The output folder holds the results of a different sweep."""
 
 
 def run_name(point: int, replicate: int) -> str:
     """File name of a run's files."""
     return f"p{point:06d}-r{replicate:04d}.parquet"
-
-
-def write_atomic(frame: pd.DataFrame, path: Path, compression: str = "zstd") -> None:
-    """Write a table to Parquet under a temporary name, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    pq.write_table(table, tmp, compression=compression)
-    os.replace(tmp, path)
-
-
-def write_text_atomic(text: str, path: Path) -> None:
-    """Write a text file under a temporary name, then rename it into place."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 class SweepStore:
@@ -66,27 +54,24 @@ class SweepStore:
         Raises:
             SweepMismatchError: If the folder holds another sweep (another scenario hash).
         """
+        check_output(self.folder, "sweep", "reuse")
         existing = self.folder / "manifest.json"
         if existing.exists():
             old = json.loads(existing.read_text(encoding="utf-8"))
-            if old.get("kind") != "sweep" or old.get("scenario_hash") != manifest["scenario_hash"]:
+            if old.get("scenario_hash") != manifest["scenario_hash"]:
                 raise SweepMismatchError(
                     f"{self.folder} holds the results of another sweep (scenario hash "
                     f"{str(old.get('scenario_hash'))[:12]}, this one "
                     f"{manifest['scenario_hash'][:12]}); choose another --out"
                 )
-        elif self.folder.exists() and any(self.folder.iterdir()):
-            raise SweepMismatchError(
-                f"{self.folder} exists and is not a sweep folder; choose another --out"
-            )
         for sub in (RUNS, TIMESERIES, SURVEY):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
-            for leftover in (self.folder / sub).glob(".*.tmp"):
-                leftover.unlink()  # a run killed while writing
-        write_text_atomic(scenario_yaml, self.folder / "scenario.yaml")
-        write_atomic(design, self.folder / "design.parquet")
+            for leftover in (self.folder / sub).glob(".*.tmp*"):
+                leftover.unlink()  # a run killed while writing (the caller holds the lock)
+        write_text(self.folder / "scenario.yaml", scenario_yaml)
+        write_parquet(self.folder / "design.parquet", design)
         if not existing.exists():
-            write_text_atomic(json.dumps(manifest, indent=2) + "\n", existing)
+            write_json(existing, manifest)
 
     def finished(self) -> set[tuple[int, int]]:
         """(point, replicate) of the runs stored with status "ok"."""
@@ -97,11 +82,20 @@ class SweepStore:
         return set(zip(ok["point"].tolist(), ok["replicate"].tolist(), strict=True))
 
     def read_runs(self, columns: list[str] | None = None) -> pd.DataFrame:
-        """Every run row stored so far (one per run)."""
-        files = sorted((self.folder / RUNS).glob("p*.parquet"))
-        if not files:
+        """Every run row stored so far (one per run).
+
+        A run file that cannot be read (cut short by a full disk or a crash of the machine)
+        counts as not stored: it is removed, with its tables, and the run is done again.
+        """
+        frames = []
+        for file in sorted((self.folder / RUNS).glob("p*.parquet")):
+            try:
+                frames.append(pq.read_table(file, columns=columns).to_pandas())
+            except (OSError, pa.ArrowException):
+                for sub in (RUNS, TIMESERIES, SURVEY):
+                    (self.folder / sub / file.name).unlink(missing_ok=True)
+        if not frames:
             return pd.DataFrame(columns=columns or [])
-        frames = [pq.read_table(f, columns=columns).to_pandas() for f in files]
         return pd.concat(frames, ignore_index=True)
 
     def write_run(
@@ -111,10 +105,10 @@ class SweepStore:
         name = run_name(int(row["point"]), int(row["replicate"]))
         # Small files: compression would cost more time than it saves space.
         if timeseries is not None:
-            write_atomic(timeseries, self.folder / TIMESERIES / name, "none")
+            write_parquet(self.folder / TIMESERIES / name, timeseries, "none")
         if survey is not None:
-            write_atomic(survey, self.folder / SURVEY / name, "none")
-        write_atomic(pd.DataFrame([row]), self.folder / RUNS / name, "none")
+            write_parquet(self.folder / SURVEY / name, survey, "none")
+        write_parquet(self.folder / RUNS / name, pd.DataFrame([row]), "none")
 
     def consolidate(self) -> pd.DataFrame:
         """Write runs.parquet: every run row, sorted by point and replicate."""
@@ -122,5 +116,5 @@ class SweepStore:
         if runs.empty:
             return runs
         runs = runs.sort_values(["point", "replicate"]).reset_index(drop=True)
-        write_atomic(runs, self.folder / "runs.parquet")
+        write_parquet(self.folder / "runs.parquet", runs)
         return runs

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from talentsim.errors import TalentsimError
 from talentsim.survey import LEVEL, REASON, SECTOR, STATUS, STATUSES
 from talentsim.taxonomy import CN_SECTORS, REASONS, SURVEY_LEVELS
 
@@ -34,8 +35,15 @@ PRODUCED: dict[str, tuple[str, ...]] = {
 }
 
 
-class TargetsError(ValueError):
+class TargetsError(TalentsimError):
     """A targets file that cannot be used (the message names the file and row)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"Invalid targets: {message}")
+
+
+#: Largest targets file read (the surveys' targets are a few kilobytes).
+MAX_TARGETS_BYTES = 10 * 2**20
 
 
 def default_targets_path() -> Path:
@@ -72,15 +80,25 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
         TargetsError: Naming the file, the row and what is wrong.
     """
     path = Path(path) if path is not None else default_targets_path()
+    if not path.is_file():
+        raise TargetsError(f"{path}: the targets file does not exist")
+    if path.stat().st_size > MAX_TARGETS_BYTES:
+        raise TargetsError(
+            f"{path}: larger than a targets file can be ({MAX_TARGETS_BYTES:,} bytes); its "
+            "content is not shown"
+        )
     try:
         frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise TargetsError(f"{path}: the targets file does not exist") from None
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise TargetsError(f"{path}: cannot be read as CSV ({err})") from None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError, ValueError):
+        raise TargetsError(
+            f"{path}: cannot be read as a CSV table of targets; its content is not shown"
+        ) from None
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise TargetsError(f"{path}: missing column(s) {', '.join(missing)}")
+        raise TargetsError(
+            f"{path}: not a targets file: it lacks the column(s) {', '.join(missing)} "
+            "(see data/survey_targets.csv); its content is not shown"
+        )
     if frame.empty:
         raise TargetsError(f"{path}: the targets file has no rows")
     for index, row in frame.iterrows():

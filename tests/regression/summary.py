@@ -7,7 +7,7 @@ from talentsim.runner import run_scenario
 from talentsim.survey import LEVEL, SECTOR
 
 OVERRIDES = [
-    "population.size=3000",
+    "population.agents=3000",
     "replicates=2",
     "seed=424242",
     "time.burn_in_years=3",

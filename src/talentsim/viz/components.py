@@ -82,7 +82,7 @@ def _agents_line(model: VizModel) -> str:
     config = model.loaded.scenario
     began = config.time.start - config.time.burn_in_years
     return (
-        f"Agents: {model.agent_count:,} now, {config.population.size:,} in {began} "
+        f"Agents: {model.agent_count:,} now, {config.population.agents:,} in {began} "
         f"(1 agent = {model.people_per_agent:,.0f} people)"
     )
 

@@ -100,17 +100,16 @@ def lever_overrides(values: dict[str, float | None]) -> list[str]:
 
 
 def population_overrides(scenario: Scenario, agents: int) -> list[str]:
-    """Overrides for `agents` agents standing for as many people as the scenario's pool.
+    """Overrides for `agents` agents standing for the scenario's pool.
 
-    The weight (people per agent) grows as the agents shrink, so counts stay in people.
+    The pool keeps its people (population.people); fewer agents each stand for more of them.
     """
-    people = scenario.population.size * scenario.population.weight
-    return [f"population.size={int(agents)}", f"population.weight={people / int(agents)!r}"]
+    return [f"population.agents={min(int(agents), scenario.population.people)}"]
 
 
 def default_population(scenario: Scenario) -> int:
     """Agents the page starts with: the scenario's pool, at most DEFAULT_POPULATION."""
-    return min(scenario.population.size, DEFAULT_POPULATION)
+    return min(scenario.population.agents, DEFAULT_POPULATION)
 
 
 def parse_seed(text: str | int | None, fallback: int) -> tuple[int, str | None]:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from talentsim.errors import TalentsimError
 from talentsim.viz.model import SCENARIO_ENV
 
 APP_MODULE = "talentsim.viz.app"
@@ -25,7 +26,7 @@ COOKIE_WARNING = "Cookies with samesite=none require https"
 REQUIRED = ("solara", "mesa.visualization", "matplotlib", "altair")
 
 
-class ServeError(Exception):
+class ServeError(TalentsimError):
     """The page cannot be served as asked (the message says why and what to do)."""
 
 
