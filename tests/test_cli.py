@@ -89,13 +89,18 @@ def test_run_prints_a_summary_beside_the_targets(tmp_path: Path) -> None:
     assert f"Results written to {out}" in text
 
 
-def test_overwrite_replaces_a_folder_atomically(tmp_path: Path) -> None:
+def test_overwrite_replaces_a_run_folder_atomically(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
+    first = CliRunner().invoke(main, ["run", *SMALL, "--seed", "1", "--out", str(out), "--quiet"])
+    assert first.exit_code == 0, first.output
+    report = CliRunner().invoke(main, ["report", str(out), "--format", "md"])  # out/report/
+    assert report.exit_code == 0, report.output
+    old = json.loads((out / "manifest.json").read_text())
     result = CliRunner().invoke(main, ["run", *SMALL, "--out", str(out), "--overwrite", "--quiet"])
     assert result.exit_code == 0, result.output
-    assert not (out / "old.txt").exists() and (out / "manifest.json").exists()
+    new = json.loads((out / "manifest.json").read_text())
+    assert old["seed"] == 1 and new["seed"] != 1  # the new run replaced the old one
+    assert not (out / "report").exists()  # talentsim's report of the old run went with it
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folders left
 
 

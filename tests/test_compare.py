@@ -41,6 +41,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
         "h1b": ("h1b_tightening",),
         "reseeded": ("baseline", "--seed", "99"),
         "short": ("baseline", "--set", "time.end=2017"),  # after SMALL_RUN's time.end
+        "more_agents": ("baseline", "--set", "population.agents=600"),
     }
     for name, args in specs.items():
         result = _invoke("run", *SMALL_RUN, *args, "--out", root / name)  # args win
@@ -117,7 +118,8 @@ def test_bad_input_exits_2(runs: dict[str, Path], tmp_path: Path) -> None:
     (sweep_like / "manifest.json").write_text('{"kind": "calibration"}')
     cases = {
         (runs["baseline"],): "at least two run folders",
-        (runs["baseline"], runs["short"]): "covers 2010-2017 but the baseline",
+        (runs["baseline"], runs["short"]): "different pools or periods (time.end differ)",
+        (runs["baseline"], runs["more_agents"]): "(population.agents differ)",
         (runs["baseline"], broken): "survey.parquet is missing",
         (runs["baseline"], REPO / "scenarios" / "h1b_tightening.yaml"): "is a scenario file",
         (runs["baseline"], tmp_path / "empty_nonexistent"): "does not exist",

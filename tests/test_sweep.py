@@ -198,12 +198,12 @@ def test_designs(tmp_path: Path) -> None:
         SMOKE,
         [
             "sweep={design: lhs, points: 16, seed: 3, parameters: "
-            "{macro.tension: {range: [0.1, 0.5]}, population.size: {range: [500, 1500]}}}"
+            "{macro.tension: {range: [0.1, 0.5]}, population.agents: {range: [500, 1500]}}}"
         ],
     )
     points = design_points(loaded.scenario.sweep)
     assert len(points) == 16 and points["macro.tension"].between(0.1, 0.5).all()
-    assert points["population.size"].dtype == np.int64  # integer keys are rounded
+    assert points["population.agents"].dtype == np.int64  # integer keys are rounded
     # a Latin hypercube puts exactly one point in each of 16 equal strata
     strata = np.floor((points["macro.tension"] - 0.1) / 0.4 * 16).astype(int)
     assert sorted(strata) == list(range(16))
@@ -283,7 +283,7 @@ def test_no_sweep_block_dry_run_and_a_foreign_folder(tmp_path: Path) -> None:
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
     clash = _sweep(foreign, "--workers", "1")
-    assert clash.exit_code == 2 and "not a sweep folder" in clash.output
+    assert clash.exit_code == 2 and "not a talentsim sweep folder" in clash.output
     assert (foreign / "notes.txt").read_text() == "mine"
 
 

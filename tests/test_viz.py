@@ -256,7 +256,7 @@ def _refused(args: list[str], *words: str) -> None:
 
 def test_viz_refuses_a_bad_scenario_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\nvisas:\n  h1b_approval_rate: 2\n")
+    bad.write_text("name: bad\nextends: talentsim:baseline\nvisas:\n  h1b_approval_rate: 2\n")
     _refused([str(bad), "--port", str(_free_port())], "Invalid scenario", "h1b_approval_rate")
     _refused([str(tmp_path / "missing.yaml")], "file not found")
 

@@ -8,6 +8,7 @@ from talentsim.survey import LEVEL, SECTOR
 
 OVERRIDES = [
     "population.agents=3000",
+    "population.people=75000",
     "replicates=2",
     "seed=424242",
     "time.burn_in_years=3",
