@@ -400,9 +400,8 @@ def test_no_calibration_block_and_resume_without_history(tmp_path: Path) -> None
 
 def test_a_low_acceptance_rate_stops_the_calibration(tmp_path: Path) -> None:
     """`abc.min_acceptance_rate` ends the run after the first generation that falls below it."""
-    import pyabc
 
-    from talentsim.calibration import run_abc
+    from talentsim.calibration import make_sampler, run_abc
 
     path = tmp_path / "stop.yaml"
     path.write_text(
@@ -415,7 +414,7 @@ def test_a_low_acceptance_rate_stops_the_calibration(tmp_path: Path) -> None:
         "min_acceptance_rate: 0.95, seed: 3}\n"
     )
     setup = prepare(load_scenario(path))
-    history = run_abc(setup, tmp_path, pyabc.sampler.SingleCoreSampler())
+    history = run_abc(setup, tmp_path, make_sampler(setup.config.abc.seed))
     populations = history.get_all_populations()
     accepted = populations[populations["t"] >= 0]
     assert history.max_t < 5  # stopped before the sixth generation

@@ -121,3 +121,40 @@ def test_json_schema_describes_parameters() -> None:
     assert schema["additionalProperties"] is False
     intervention = schema["$defs"]["Intervention"]["properties"]
     assert "from" in intervention
+
+
+def test_set_timeline_appends_as_a_files_timeline_does() -> None:
+    base = load_scenario(None).scenario
+    added = load_scenario(None, ["timeline=[{param: macro.tension, from: 2020, set: 0.5}]"])
+    assert added.scenario.timeline[: len(base.timeline)] == base.timeline
+    assert [i.param for i in added.scenario.timeline[len(base.timeline) :]] == ["macro.tension"]
+
+
+def test_a_shortened_run_names_the_interventions_it_leaves_out(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "extends: talentsim:baseline\n"
+        "timeline:\n  - {param: macro.tension, from: 2016, set: 0.4}\n"
+        "  - {param: macro.tension, from: 2025, set: 0.9}\n"
+    )
+    loaded = load_scenario(mine, ["time.end=2020"])
+    assert [i.from_ for i in loaded.scenario.timeline] == [2018, 2018, 2016]
+    (note,) = loaded.notes
+    assert "left out" in note and "macro.tension from 2025 (mine.yaml, line 4)" in note
+    assert "china.sectors.technology.demand_growth from 2018 (baseline.yaml" not in note
+    assert load_scenario(mine).notes == []  # nothing left out, nothing said
+
+
+def test_agents_set_the_precision_not_the_population() -> None:
+    """More agents for the same pool: the same people, each agent standing for fewer."""
+    from talentsim.runner import run_scenario
+
+    people = {}
+    for agents in (400, 1600):
+        scenario = load_scenario(
+            None, [f"population.agents={agents}", "replicates=1", "time.end=2010"]
+        ).scenario
+        assert scenario.population.people == 500_000
+        result = run_scenario(scenario)
+        people[agents] = result.annual["in_us"].iloc[0] + result.annual["returned"].iloc[0]
+    assert people[1600] == pytest.approx(people[400], rel=0.05)  # not four times as many

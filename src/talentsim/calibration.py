@@ -24,9 +24,9 @@ from scipy import stats
 from talentsim.calibration_sampler import OrderedSampler
 from talentsim.designs import DesignError, check_parameters, point_scenario
 from talentsim.errors import KeyedError
+from talentsim.executors import Executor
 from talentsim.loader import LoadedScenario
 from talentsim.model import TalentModel
-from talentsim.processes import die_with_parent_if_worker
 from talentsim.scenario import CalibrationConfig, Prior, Scenario
 from talentsim.survey import RESIDUAL, SECTOR
 from talentsim.targets import load_targets, resolve_targets
@@ -101,7 +101,6 @@ class Simulator:
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
         """Run the model once with these values; return its summary statistics."""
-        die_with_parent_if_worker()
         values = {self.names[name]: float(value) for name, value in parameters.items()}
         scenario = point_scenario(self.base, values)
         # numpy's global generator is seeded for each proposal (calibration_sampler)
@@ -322,13 +321,13 @@ def _simulation_scenario(
 # --------------------------------------------------------------------------- running
 
 
-def make_sampler(seed: int, workers: int, client: Any | None) -> pyabc.sampler.Sampler:
-    """The sampler: one process, local cores, or a Dask cluster, all with the same particles.
+def make_sampler(seed: int, executor: Executor | None = None) -> pyabc.sampler.Sampler:
+    """The sampler: in this process, local processes or Dask, all with the same particles.
 
     See :mod:`talentsim.calibration_sampler`: proposal i of generation t is seeded from
-    (seed, t, i), so the result does not depend on the workers or on a resume.
+    (seed, t, i), so the result does not depend on the executor or on a resume.
     """
-    return OrderedSampler(seed, workers, client)
+    return OrderedSampler(seed, executor)
 
 
 def run_abc(

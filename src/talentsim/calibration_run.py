@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from talentsim import calibration as cal
+from talentsim.capacity import check_memory
 from talentsim.executors import DaskCluster, Executor, InProcess, LocalPool
 from talentsim.loader import LoadedScenario
 from talentsim.storage.atomic import write_json
@@ -42,7 +43,7 @@ def check_folder(folder: Path, resume: bool) -> None:
     if resume:
         if not (folder / cal.HISTORY).is_file():
             raise OutputError(f"there is no calibration to resume in {folder} (no {cal.HISTORY})")
-        if folder_kind(folder) is not None:  # (a calibration killed before 0.2 has none)
+        if folder_kind(folder) is not None:  # (one started by an earlier version has none)
             check_output(folder, "calibration", "reuse")
         return
     check_output(
@@ -119,6 +120,7 @@ def calibrate(
     setup = cal.prepare(loaded, targets)
     folder = Path(folder or default_folder(loaded))
     check_folder(folder, resume)
+    check_memory(setup.simulator.base, 0 if scheduler else workers, "a calibration simulation")
     started = dt.datetime.now(dt.UTC)
     with folder_lock(folder, "calibration"), generation_log(log):
         history_file = folder / cal.HISTORY
@@ -130,8 +132,7 @@ def calibrate(
         )
         executor = _executor(workers, scheduler)
         try:
-            client = getattr(executor, "client", None)
-            sampler = cal.make_sampler(setup.config.abc.seed, workers, client)
+            sampler = cal.make_sampler(setup.config.abc.seed, executor)
             clock = time.perf_counter()
             history = cal.run_abc(setup, folder, sampler, resume)
             timing = {

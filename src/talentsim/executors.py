@@ -7,6 +7,7 @@ random streams come from its own seed sequence).
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -50,6 +51,9 @@ class InProcess:
         pass
 
 
+_END = object()  # no more tasks
+
+
 def _ready() -> bool:
     return True
 
@@ -88,36 +92,47 @@ class LocalPool:
     def _new_pool(self, method: str = "forkserver") -> ProcessPoolExecutor:
         context = multiprocessing.get_context(method)
         if method == "forkserver":  # the server imports the model once; workers fork from it
-            context.set_forkserver_preload(["talentsim.sweep"])
+            context.set_forkserver_preload(["talentsim.forkserver_guard", "talentsim.sweep"])
         return ProcessPoolExecutor(
             max_workers=self.workers, mp_context=context, initializer=die_with_parent
         )
 
     def run(self, function, shared, tasks):  # noqa: D102
-        queue = list(tasks)[::-1]
+        pending = iter(tasks)  # taken lazily: the calibration's stream of proposals is endless
+        retry: list[Any] = []  # tasks of a worker that died, to run again
+        running: dict[Future, Any] = {}
         breakages = 0  # pool failures in a row without a finished task
-        while queue:
-            self._pool = self._pool or self._new_pool()
-            running: dict[Future, Any] = {}
-            try:
-                while queue or running:
-                    while queue and len(running) < 2 * self.workers:
-                        task = queue.pop()
-                        running[self._pool.submit(function, shared, task)] = task
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        task = running.pop(future)
-                        result = future.result()
-                        breakages = 0
-                        yield task, result
-            except BrokenProcessPool as err:
-                queue.extend(running.values())  # a worker died: run these again
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-                breakages += 1
-                if breakages >= 3:  # workers die before finishing anything: give up
-                    while queue:
-                        yield queue.pop(), err
+        try:
+            while True:
+                self._pool = self._pool or self._new_pool()
+                try:
+                    while True:
+                        while len(running) < 2 * self.workers:
+                            task = retry.pop() if retry else next(pending, _END)
+                            if task is _END:
+                                break
+                            running[self._pool.submit(function, shared, task)] = task
+                        if not running:
+                            return
+                        done, _ = wait(running, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            task = running.pop(future)
+                            result = future.result()
+                            breakages = 0
+                            yield task, result
+                except BrokenProcessPool as err:
+                    retry.extend(running.values())  # a worker died: run these again
+                    running.clear()
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
+                    breakages += 1
+                    if breakages >= 3:  # workers die before finishing anything: give up
+                        for task in itertools.chain(reversed(retry), pending):
+                            yield task, err
+                        return
+        finally:
+            for future in running:  # the caller stopped early: drop what has not started
+                future.cancel()
 
     def close(self) -> None:  # noqa: D102
         if self._pool is not None:
@@ -158,18 +173,31 @@ class DaskCluster:
         from distributed import as_completed
 
         shared_future = self.client.scatter(shared, broadcast=True)
-        futures = {}
-        for task in tasks:
+        pending = iter(tasks)  # taken lazily, a few per worker in flight
+        width = max(2 * len(self.client.scheduler_info().get("workers", {})), 16)
+        futures: dict[Any, Any] = {}
+
+        def submit(task: Any) -> Any:
             future = self.client.submit(function, shared_future, task, pure=False)
             futures[future] = task
-        for future in as_completed(futures):
-            task = futures.pop(future)
-            try:
-                result = future.result()
-            except Exception as err:  # the task killed its workers or could not run
-                result = err
-            future.release()
-            yield task, result
+            return future
+
+        finished = as_completed([submit(task) for task in itertools.islice(pending, width)])
+        try:
+            for future in finished:
+                task = futures.pop(future)
+                try:
+                    result = future.result()
+                except Exception as err:  # the task killed its workers or could not run
+                    result = err
+                future.release()
+                following = next(pending, _END)
+                if following is not _END:
+                    finished.add(submit(following))
+                yield task, result
+        finally:
+            if futures:
+                self.client.cancel(list(futures))
 
     def close(self) -> None:  # noqa: D102
         self.client.close()

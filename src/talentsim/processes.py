@@ -11,7 +11,6 @@ command itself turns SIGTERM and SIGHUP into an ordinary exit, so that its clean
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
@@ -40,16 +39,6 @@ def die_with_parent() -> None:
     _armed_in = os.getpid()
     if os.getppid() != parent or parent == 1:
         os._exit(1)
-
-
-def die_with_parent_if_worker() -> None:
-    """:func:`die_with_parent` in a multiprocessing child; nothing in a main process.
-
-    For code that runs both in a command's own process and in workers that talentsim does
-    not start itself (pyabc's), such as the calibration's simulator.
-    """
-    if multiprocessing.parent_process() is not None:
-        die_with_parent()
 
 
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
