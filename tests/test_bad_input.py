@@ -264,6 +264,9 @@ CASES: dict[str, Case] = {
         ["file.txt is a file, not a folder"],
         kept={"file.txt": "x"},
     ),
+    "out_is_the_current_folder": Case(
+        {}, ["run", *SHORT, "--out", ".", "--overwrite"], ["is the current folder or holds it"]
+    ),
     "sweep_out_under_a_file": Case(
         {"file.txt": "x"},
         ["sweep", "experiments/smoke_sweep.yaml", "--out", "{dir}/file.txt/sw", "--dry-run"],

@@ -161,7 +161,7 @@ def calibrated_yaml(
         for r in summary.itertuples()
     ]
     body = {
-        "name": f"{loaded.scenario.name}_calibrated",
+        "name": f"{loaded.scenario.name[:100]}_calibrated",
         "description": "Posterior medians of the calibration in this folder.",
         "extends": _extends(loaded, folder),
         **_nested(values),
@@ -172,7 +172,7 @@ def calibrated_yaml(
 def ensemble_yaml(loaded: LoadedScenario, folder: Path, size: int) -> str:
     """A sweep over the posterior draws in posterior_sample.csv (one run per draw)."""
     body = {
-        "name": f"{loaded.scenario.name}_posterior",
+        "name": f"{loaded.scenario.name[:100]}_posterior",
         "description": f"{size} draws from the calibration's posterior, one run each.",
         "extends": _extends(loaded, folder),
         "sweep": {"design": "table", "table": "posterior_sample.csv", "replicates": 1},

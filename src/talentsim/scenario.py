@@ -29,7 +29,7 @@ RUN_SETTING = "run setting"
 
 
 #: What a scenario's name may look like: it becomes part of result folder names.
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 #: Upper bounds of the parameters that state none, by unit: far above any plausible value,
 #: they keep absurd input (a wage of 1e308 overflows the pay arithmetic) out of a run. A
@@ -1155,7 +1155,7 @@ class Scenario(Section):
     name: str = Field(
         "baseline",
         description="Short name, used in result folder names: letters, digits, '.', '-' and "
-        "'_', starting with a letter or digit (at most 100 characters).",
+        "'_', starting with a letter or digit (at most 128 characters).",
     )
     description: str = Field("", description="What the scenario asks.")
     extends: str | None = Field(
@@ -1204,7 +1204,7 @@ class Scenario(Section):
         if not SAFE_NAME.match(value) or ".." in value:
             raise ValueError(
                 "a scenario's name is used in result folder names: give letters, digits, "
-                "'.', '-' and '_' only, starting with a letter or digit, at most 100 "
+                "'.', '-' and '_' only, starting with a letter or digit, at most 128 "
                 "characters, with no '..'"
             )
         return value
