@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from matplotlib import image as mpimg
 
 from talentsim.calibration import (
     Simulator,
@@ -255,8 +256,11 @@ def test_parameter_recovery(recovered: Path) -> None:
     summary = pd.read_parquet(recovered / "posterior_summary.parquet").set_index("parameter")
     for key, value in TRUE.items():
         assert summary.loc[key, "q05"] <= value <= summary.loc[key, "q95"], (key, summary)
-    demand = summary.loc["china.sectors.technology.demand_growth"]
-    assert demand["q95"] - demand["q05"] < 0.6  # narrower than the prior (0 to 0.7)
+    width = summary["q95"] - summary["q05"]
+    # the targets identify the tech demand growth well (the run gives 0.12 of a prior 0.7
+    # wide) and the step-up of returnees loosely, through two position levels (0.36 of 0.9)
+    assert width["china.sectors.technology.demand_growth"] < 0.25
+    assert width["careers.returnee_step_up"] < 0.6
 
 
 def test_resume_continues_the_same_history(recovered: Path) -> None:
@@ -284,7 +288,14 @@ def test_outputs(recovered: Path) -> None:
         "posterior_pairs.svg",
         "fit.png",
     ):
-        assert (recovered / name).stat().st_size > 0, name
+        assert (recovered / name).is_file(), name
+    for name in ("posterior.parquet", "predictive.parquet", "fit.parquet"):
+        assert len(pd.read_parquet(recovered / name)) > 0, name
+    assert mpimg.imread(recovered / "posterior_marginals.png").shape[1] > 400
+    assert mpimg.imread(recovered / "fit.png").shape[1] > 400
+    assert "<svg" in (recovered / "posterior_pairs.svg").read_text()
+    report = (recovered / "report.md").read_text()
+    assert "careers.returnee_step_up" in report and "![" in report
     posterior = pd.read_parquet(recovered / "posterior.parquet")
     assert posterior["weight"].sum() == pytest.approx(1.0) and len(posterior) == 40
     calibrated = load_scenario(recovered / "calibrated.yaml").scenario

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import yaml
@@ -84,7 +85,20 @@ def test_run_prints_a_summary_beside_the_targets(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     text = result.output
     assert "returns in the year" in text and "in the US" in text
-    assert "10.0%" in text and "15.5%" in text  # the survey targets
+    assert "10.0% ± 1.9%" in text and "15.5% ± 1.7%" in text  # the survey targets
+    survey = pd.read_parquet(out / "survey.parquet")  # and what this run simulated beside them
+    for year in (2015, 2017):
+        shares = survey.query(
+            "year == @year and measure == 'employment sector of returnees' and "
+            "category == 'technology'"
+        )["share"]
+        low, high = np.percentile(shares, [5, 95])
+        assert f"{shares.median():.1%} ({low:.1%}-{high:.1%})" in text, (year, text)
+    annual = pd.read_parquet(out / "annual.parquet").query("year == 2015")["returns"]
+    low, high = np.percentile(annual, [5, 95]) / 1000  # thousands of people
+    assert f"{annual.median() / 1000:,.1f} ({low:,.1f}-{high:,.1f})" in text, text
+    tables = text.split("Results written")[0]
+    assert max(len(line) for line in tables.splitlines()) <= 80  # no table wider than 80
     assert "technology" in text and "finance" in text
     assert f"Results written to {out}" in text
 

@@ -64,8 +64,8 @@ def _replicates(folder: Path, year: int, column: str) -> pd.Series:
 
 def test_compare_writes_table_markdown_and_figure(compared: tuple[Path, str]) -> None:
     out, printed = compared
-    for name in ("compare.csv", "compare.md", "compare.png", "compare.svg"):
-        assert (out / name).stat().st_size > 0, name
+    assert "<svg" in (out / "compare.svg").read_text()
+    assert "| scenario |" in (out / "compare.md").read_text()
     pixels = mpimg.imread(out / "compare.png")
     assert pixels.shape[:2] == (1080, 1560)  # 8 outcomes in a 3 x 3 grid, 100 dpi
     assert (pixels[..., :3] < 0.95).any(axis=2).mean() > 0.02  # not blank

@@ -106,7 +106,8 @@ def test_empty_china_gives_missing_shares_not_an_error() -> None:
     assert all(r["n"] == 0 and np.isnan(r["share"]) for r in rows)
 
 
-def test_survey_years_and_timing() -> None:
+def test_survey_years_and_sample_sizes() -> None:
+    """Only the listed years are surveyed, each with its survey's size (the month: test_rules)."""
     scenario = small_scenario(None, ["survey.years=[2015, 2017]", "survey.month=10"])
     model = TalentModel(scenario)
     model.run()

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from talentsim import __version__
 from talentsim.capacity import check_memory
+from talentsim.console import console as output_console
 from talentsim.errors import KeyedError, TalentsimError
 from talentsim.executors import DaskCluster, Executor, InProcess, LocalPool
 from talentsim.loader import (
@@ -186,7 +187,7 @@ def run(
     manifest = build_manifest(loaded, result, started, time.perf_counter() - clock)
     folder = write_run(loaded, result, out, manifest, overwrite=overwrite)
     if not quiet:
-        print_summary(result, Console())
+        print_summary(result, output_console())
     click.echo(f"Results written to {folder}")
 
 
@@ -300,7 +301,7 @@ def sweep(
     executor = _executor(workers, scheduler, dask_local)
     report = _run_sweep(plan, executor, retries, force, quiet)
     if not quiet:
-        print_sweep_summary(plan, report, Console())
+        print_sweep_summary(plan, report, output_console())
     click.echo(f"Results in {folder}")
     if report.failed:
         raise SystemExit(1)
@@ -446,7 +447,7 @@ def sensitivity(
     executor = _executor(workers, scheduler, dask_local)
     report = _run_sweep(plan.sweep, executor, retries, force, quiet)
     if report.failed:
-        print_sweep_summary(plan.sweep, report, Console(stderr=True))
+        print_sweep_summary(plan.sweep, report, output_console(stderr=True))
         click.echo(
             f"{len(report.failed)} of {report.total} runs failed: nothing analysed; run the "
             f"same command again to retry them (results in {plan.sweep.folder})",
@@ -456,7 +457,7 @@ def sensitivity(
     result = sa.analyse(plan, pd.read_parquet(plan.sweep.folder / "runs.parquet"))
     write_outputs(result, plan.sweep.folder)
     if not quiet:
-        print_indices(result, Console())
+        print_indices(result, output_console())
     click.echo(
         f"Sensitivity analysis in {plan.sweep.folder} (sensitivity.md, sensitivity.png); "
         f"{report.ok} runs done now, {report.skipped} already stored"
@@ -516,7 +517,7 @@ def calibrate(
             log=lambda line: console.print(f"[dim]abc[/dim] {line}"),
         )
     if not quiet:
-        print_calibration_summary(results, Console())
+        print_calibration_summary(results, output_console())
     click.echo(f"Results in {folder}")
 
 
@@ -609,5 +610,5 @@ def compare(folders: tuple[Path, ...], out: Path | None, quiet: bool) -> None:
 
     comparison, folder = make_comparison(list(folders), out)
     if not quiet:
-        print_comparison(comparison, Console())
+        print_comparison(comparison, output_console())
     click.echo(f"Comparison written to {folder}")

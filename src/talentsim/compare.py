@@ -24,6 +24,7 @@ import yaml
 from scipy import stats
 
 from talentsim import figures as figs
+from talentsim.console import table as make_table
 from talentsim.documents import Document, write_document
 from talentsim.result_folders import (
     Result,
@@ -353,18 +354,14 @@ def make_comparison(paths: list[Path], out: Path | None = None) -> tuple[Compari
 
 def print_comparison(comparison: Comparison, console: object) -> None:
     """Print the differences at milestone years as a rich table, then the method."""
-    from rich import box
-    from rich.table import Table
-
     years = shown_years(sorted(comparison.table["year"].unique()))
     wide = wide_table(comparison, years)
     keep = [c for c in wide.columns if not c.startswith(("education", "manufacturing", "other"))]
-    table = Table(
-        title=f"Difference from {comparison.baseline} [95 % interval over replicates]",
-        box=box.SIMPLE_HEAD,
+    table = make_table(
+        f"Difference from {comparison.baseline} [95 % interval over replicates]",
+        keep,
+        ["scenario"],
     )
-    for column in keep:
-        table.add_column(column, justify="left" if column == "scenario" else "right")
     for row in wide[keep].itertuples(index=False):
         table.add_row(*(str(v) for v in row))
     console.print(table)  # type: ignore[attr-defined]

@@ -7,10 +7,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
+from talentsim.console import table as make_table
 from talentsim.documents import markdown_table
 from talentsim.figures import pyplot, save
 from talentsim.sensitivity import (
@@ -287,13 +286,11 @@ def print_summary(result: SensitivityResult, console: Console) -> None:
     """The main index of each parameter and outcome, the check, and the noise."""
     plan = result.plan
     index, conf = INDICES[plan.method][-1 if plan.method == "sobol" else 0]
-    table = Table(
-        title=f"{index} ± {CONFIDENCE:.0%} interval (replicates averaged per point)",
-        box=box.SIMPLE_HEAD,
+    table = make_table(
+        f"{index} ± {CONFIDENCE:.0%} interval (replicates averaged per point)",
+        ["parameter", *result.outcomes],
+        ["parameter"],
     )
-    table.add_column("parameter")
-    for outcome in result.outcomes:
-        table.add_column(outcome, justify="right")
     wide = result.indices.pivot(index="parameter", columns="outcome")
     for key in plan.problem.keys:
         cells = [_ci(wide.loc[key, (index, o)], wide.loc[key, (conf, o)]) for o in result.outcomes]

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from rich import box
 from rich.console import Console
-from rich.table import Table
 
+from talentsim.console import table as make_table
 from talentsim.runner import RunResult
 from talentsim.survey import SECTOR
 from talentsim.targets import load_targets
@@ -85,7 +84,8 @@ def survey_summary(result: RunResult) -> pd.DataFrame:
 
 
 def _people(value: float) -> str:
-    return f"{value:,.0f}"
+    """People in thousands, one decimal (the table's title says so)."""
+    return f"{value / 1000:,.1f}"
 
 
 def _range(row: pd.Series, column: str, fmt) -> str:
@@ -95,15 +95,11 @@ def _range(row: pd.Series, column: str, fmt) -> str:
 def print_summary(result: RunResult, console: Console) -> None:
     """Print both summary tables."""
     replicates = result.scenario.replicates
-    table = Table(
-        title=f"{result.scenario.name}: people, median (5th-95th percentile) "
-        f"over {replicates} replicate(s)",
-        box=box.SIMPLE_HEAD,
+    table = make_table(
+        f"{result.scenario.name}, thousands of people: median (5th-95th percentile) "
+        f"of {replicates} replicate(s)",
+        ["year", "returns in the year", "in the US, end of year", "returned, in China"],
     )
-    table.add_column("year", justify="right")
-    table.add_column("returns in the year", justify="right")
-    table.add_column("in the US, end of year", justify="right")
-    table.add_column("returned, in China", justify="right")
     for _, row in yearly_summary(result).iterrows():
         table.add_row(
             str(int(row["year"])),
@@ -114,12 +110,10 @@ def print_summary(result: RunResult, console: Console) -> None:
     console.print(table)
 
     pct = "{:.1%}".format
-    survey = Table(
-        title="Virtual survey: employment sector of returnees, against the CCG surveys",
-        box=box.SIMPLE_HEAD,
+    survey = make_table(
+        "Virtual survey: employment sector of returnees, against the CCG surveys",
+        ["year", "sector", "simulated", "ranked first", "survey", "first"],
     )
-    for name in ("year", "sector", "simulated", "ranked first", "survey", "first"):
-        survey.add_column(name, justify="right")
     for _, row in survey_summary(result).iterrows():
         target = (
             ""
@@ -137,17 +131,18 @@ def print_summary(result: RunResult, console: Console) -> None:
         )
     console.print(survey)
     console.print(
-        "Survey: CCG and zhaopin.com returnee surveys (n = 913 in 2015, 1,821 in 2017); "
-        "± is 1.96 binomial standard errors. The baseline is calibrated to them "
+        "Survey: CCG and zhaopin.com returnee surveys (n = 913 in 2015, 1,821 in 2017);\n"
+        "± is 1.96 binomial standard errors. The baseline is calibrated to them\n"
         "(experiments/calibration, where its fit and its limits are reported)."
     )
 
 
 def print_sweep_summary(plan, report, console: Console) -> None:
     """Runs done, skipped and failed, and the key outcomes of the first points."""
-    stats = Table(title=f"Sweep {plan.scenario.name}: {report.total} runs", box=box.SIMPLE_HEAD)
-    for name in ("done now", "already stored", "failed", "wall time", "model time"):
-        stats.add_column(name, justify="right")
+    stats = make_table(
+        f"Sweep {plan.scenario.name}: {report.total} runs",
+        ["done now", "already stored", "failed", "wall time", "model time"],
+    )
     stats.add_row(
         str(report.ok),
         str(report.skipped),
@@ -165,11 +160,16 @@ def print_sweep_summary(plan, report, console: Console) -> None:
         return
     keys = [c for c in plan.design.columns if c != "point"]
     outcomes = [c for c in ("returns_total", "in_us_end", "survey_2017_technology") if c in runs]
-    table = Table(
-        title="Key outcomes by point (mean over replicates; first 12 points)", box=box.SIMPLE_HEAD
+    short = {key: f"[{i + 1}]" for i, key in enumerate(keys)}  # named below the table
+    labels = {
+        "returns_total": "returns",
+        "in_us_end": "in US, end",
+        "survey_2017_technology": "tech 2017",
+    }
+    table = make_table(
+        "Key outcomes by point (mean over replicates; first 12 points)",
+        ["point", *short.values(), "reps", *(labels[o] for o in outcomes)],
     )
-    for name in ("point", *keys, "replicates", *outcomes):
-        table.add_column(name, justify="right")
     grouped = runs.groupby("point")
     for point, block in list(grouped)[:12]:
         cells = [str(point), *(f"{block[k].iloc[0]:g}" for k in keys), str(len(block))]
@@ -178,6 +178,7 @@ def print_sweep_summary(plan, report, console: Console) -> None:
             cells.append(f"{value:.1%}" if column.startswith("survey") else f"{value:,.0f}")
         table.add_row(*cells)
     console.print(table)
+    console.print("  " + "; ".join(f"{label} {key}" for key, label in short.items()))
     for row in report.failed[:5]:
         last = row["error"].strip().splitlines()[-1] if row["error"] else ""
         console.print(f"failed: point {row['point']}, replicate {row['replicate']}: {last}")
@@ -185,16 +186,16 @@ def print_sweep_summary(plan, report, console: Console) -> None:
 
 def print_calibration_summary(results: dict, console: Console) -> None:
     """The posterior and the fit to the share targets."""
-    posterior = Table(title="Posterior: median [5 %, 95 %]", box=box.SIMPLE_HEAD)
-    posterior.add_column("parameter")
-    posterior.add_column("median", justify="right")
-    posterior.add_column("90 % interval", justify="right")
+    posterior = make_table(
+        "Posterior: median [5 %, 95 %]", ["parameter", "median", "90 % interval"], ["parameter"]
+    )
     for row in results["summary"].itertuples():
         posterior.add_row(row.parameter, f"{row.median:.4g}", f"{row.q05:.4g} to {row.q95:.4g}")
     console.print(posterior)
-    fit = Table(title="Fit: posterior predictive against the targets", box=box.SIMPLE_HEAD)
-    for name in ("year", "category", "survey", "simulated median (90 %)", "error (SE)"):
-        fit.add_column(name, justify="right")
+    fit = make_table(
+        "Fit: posterior predictive against the targets",
+        ["year", "category", "survey", "simulated median (90 %)", "error (SE)"],
+    )
     for row in results["fit"].itertuples():
         if row.kind == "share":
             fit.add_row(
