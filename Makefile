@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Python 3.12: pyenv's 3.12 if present (see .python-version), else python3.12 on PATH.
 PYTHON312 ?= $(shell (pyenv which python3.12 2>/dev/null || command -v python3.12 || command -v python3) | head -n1)
 
-.PHONY: run test bench lint format venv install install-test browser regression-update clean
+.PHONY: run test bench lint format venv install install-test browser regression-update mutation clean
 
 $(VENV)/.created:
 	@$(PYTHON312) -c 'import sys; assert sys.version_info >= (3, 12), f"talentsim needs Python 3.12+, found {sys.version.split()[0]} at {sys.executable}"'
@@ -60,5 +60,17 @@ format: install-test
 regression-update: install-test
 	$(PY) tests/regression/update.py
 
+## make mutation: mutation testing (mutmut) of the model's stages, the survey, the sweep's
+## seeds and the calibration's distance against the behavioural tests; not part of
+## `make test` (about an hour on 2 cores); the counts go to benchmarks/results/mutation.json
+mutation: install-test
+	$(PY) -m pip install --quiet 'mutmut==3.8.1'
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2 > mutants.log 2>&1 || (tail -20 mutants.log; exit 1)
+	$(VENV)/bin/mutmut export-cicd-stats
+	cp mutants/mutmut-cicd-stats.json benchmarks/results/mutation.json
+	$(VENV)/bin/mutmut results > benchmarks/results/mutation_survivors.txt
+	@$(PY) -c 'import json; s = json.load(open("benchmarks/results/mutation.json")); print(f"mutation score: {s[\"killed\"]} of {s[\"total\"]} killed ({s[\"killed\"] / s[\"total\"]:.0%}), {s[\"survived\"]} survived")'
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist src/*.egg-info mutants mutants.log

@@ -291,3 +291,24 @@ def test_the_targets_are_the_surveys_figures() -> None:
     assert targets.loc[f"share|2017|{SECTOR}|technology", "n"] == 1821
     frame = pd.DataFrame(targets)
     assert set(frame.loc[frame["kind"] == "rank", "category"]) == {"finance", "technology"}
+
+
+def test_remigration_weighs_the_cost_of_moving_back() -> None:
+    """Returnees with a US offer compare utilities net of the cost of moving back: a high
+    cost keeps most of them in China (same seeds, so only the cost differs)."""
+
+    def remigrants(cost: float) -> float:
+        scenario = small_scenario(
+            None,
+            [
+                "replicates=2",
+                "time.end=2016",
+                "remigration.us_offer_rate=2",
+                f"decisions.moving_cost_remigrate={cost}",
+            ],
+        )
+        return run_scenario(scenario).annual["remigrants"].sum()
+
+    free, costly = remigrants(0.0), remigrants(4.0)
+    assert costly < 0.5 * free, (costly, free)
+    assert costly > 0  # some still move: the Gumbel noise and better US jobs
