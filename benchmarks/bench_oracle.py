@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from oracle import OracleModel
-from talentsim.loader import load_scenario
-from talentsim.model import TalentModel
+from talentsim.model.model import TalentModel
+from talentsim.scenario.loader import load_scenario
 
 
 def rate(model_class: type[TalentModel], scenario, repeats: int) -> tuple[float, int]:

@@ -17,8 +17,8 @@ import time
 def main() -> None:
     size = int(sys.argv[1])
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    from talentsim.loader import load_scenario
-    from talentsim.model import TalentModel
+    from talentsim.model.model import TalentModel
+    from talentsim.scenario.loader import load_scenario
 
     scenario = load_scenario(
         None, [f"population.agents={size}", f"population.people={25 * size}", "replicates=1"]

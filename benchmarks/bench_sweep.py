@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from talentsim.executors import DaskCluster, InProcess, LocalPool
-from talentsim.loader import load_scenario
-from talentsim.sweep import plan_sweep, run_sweep
+from talentsim.runs.executors import DaskCluster, InProcess, LocalPool
+from talentsim.runs.sweep import plan_sweep, run_sweep
+from talentsim.scenario.loader import load_scenario
 
 SPEED = """
 name: bench_speed

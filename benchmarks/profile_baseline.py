@@ -9,8 +9,8 @@ import sys
 
 from pyinstrument import Profiler
 
-from talentsim.loader import load_scenario
-from talentsim.model import TalentModel
+from talentsim.model.model import TalentModel
+from talentsim.scenario.loader import load_scenario
 
 
 def main() -> None:

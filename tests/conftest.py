@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from talentsim.loader import load_scenario
-from talentsim.runner import RunResult, run_scenario
-from talentsim.scenario import Scenario
+from talentsim.runs.runner import RunResult, run_scenario
+from talentsim.scenario.loader import load_scenario
+from talentsim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

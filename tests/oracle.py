@@ -20,11 +20,11 @@ import random
 
 import mesa
 
-from talentsim import demography
-from talentsim.agents import Worker
-from talentsim.macro import update_macro
-from talentsim.model import TalentModel
-from talentsim.scenario import Scenario
+from talentsim.model.agents import Worker
+from talentsim.model.model import TalentModel
+from talentsim.model.stages import demography
+from talentsim.model.stages.macro import update_macro
+from talentsim.scenario.schema import Scenario
 from talentsim.taxonomy import (
     AI_ML,
     CN_SECTORS,

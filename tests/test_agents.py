@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import small_scenario
-from talentsim.agents import Firm, Worker
-from talentsim.model import TalentModel
+from talentsim.model.agents import Firm, Worker
+from talentsim.model.model import TalentModel
 from talentsim.taxonomy import SEGMENTS, Country
 
 

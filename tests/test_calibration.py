@@ -12,18 +12,18 @@ import pytest
 from click.testing import CliRunner
 from matplotlib import image as mpimg
 
-from talentsim.calibration import (
+from talentsim.calibration.abc import (
     Simulator,
     TargetDistance,
     prepare,
     random_variable,
     summary_statistics,
 )
+from talentsim.calibration.targets import TargetsError, load_targets
 from talentsim.cli import main
-from talentsim.loader import load_scenario
-from talentsim.scenario import Prior
-from talentsim.survey import LEVEL, SECTOR
-from talentsim.targets import TargetsError, load_targets
+from talentsim.model.stages.survey import LEVEL, SECTOR
+from talentsim.scenario.calibration_block import Prior
+from talentsim.scenario.loader import load_scenario
 
 TRUE = {"china.sectors.technology.demand_growth": 0.35, "careers.returnee_step_up": 0.6}
 SMALL = """
@@ -412,7 +412,7 @@ def test_no_calibration_block_and_resume_without_history(tmp_path: Path) -> None
 def test_a_low_acceptance_rate_stops_the_calibration(tmp_path: Path) -> None:
     """`abc.min_acceptance_rate` ends the run after the first generation that falls below it."""
 
-    from talentsim.calibration import make_sampler, run_abc
+    from talentsim.calibration.abc import make_sampler, run_abc
 
     path = tmp_path / "stop.yaml"
     path.write_text(

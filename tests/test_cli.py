@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from conftest import SCENARIOS
 from talentsim import __version__
 from talentsim.cli import main
-from talentsim.loader import load_scenario
-from talentsim.survey import LEVEL, SECTOR
+from talentsim.model.stages.survey import LEVEL, SECTOR
+from talentsim.scenario.loader import load_scenario
 
 SMALL = [
     "--set", "population.agents=1200", "--set", "time.burn_in_years=2",

@@ -135,7 +135,7 @@ def test_bad_input_exits_2(runs: dict[str, Path], tmp_path: Path) -> None:
 
 def test_cells_never_print_negative_zero() -> None:
     """A difference that rounds to zero prints as +0.0, whatever its sign before rounding."""
-    from talentsim.compare import _cell
+    from talentsim.reports.compare import _cell
 
     share = pd.Series({"unit": "share", "difference": -0.0004, "lo": -0.03, "hi": 0.0002})
     assert _cell(share) == "+0.0 pp [-3.0, +0.0]"

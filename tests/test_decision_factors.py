@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from conftest import small_scenario
-from talentsim.runner import RunResult, run_scenario
+from talentsim.runs.runner import RunResult, run_scenario
 
 REPLICATES = 8
 BASE = ["population.agents=2500", f"replicates={REPLICATES}", "seed=99"]

@@ -6,11 +6,12 @@ import csv
 import re
 from pathlib import Path
 
-from talentsim import docgen
-from talentsim.calibrated import CALIBRATED
-from talentsim.calibration import prior_bounds
-from talentsim.loader import load_scenario
-from talentsim.scenario import ASSUMED, RUN_SETTING, STRUCTURAL, Scenario
+import talentsim.scenario.docgen as docgen
+from talentsim.calibration.abc import prior_bounds
+from talentsim.scenario.calibrated import CALIBRATED
+from talentsim.scenario.fields import ASSUMED, RUN_SETTING, STRUCTURAL
+from talentsim.scenario.loader import load_scenario
+from talentsim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 EVIDENCE = REPO / "src" / "talentsim" / "data" / "parameter_evidence.csv"
@@ -19,13 +20,13 @@ EVIDENCE = REPO / "src" / "talentsim" / "data" / "parameter_evidence.csv"
 def test_odd_parameter_table_is_current() -> None:
     text = (REPO / "docs" / "ODD.md").read_text()
     table = text.split(docgen.TABLE_BEGIN, 1)[1].split(docgen.TABLE_END, 1)[0].strip()
-    assert table == docgen.parameter_table(), "run: python -m talentsim.docgen ."
+    assert table == docgen.parameter_table(), "run: python -m talentsim.scenario.docgen ."
 
 
 def test_baseline_yaml_generated_block_is_current() -> None:
     text = (REPO / "scenarios" / "baseline.yaml").read_text()
     block = text.split(docgen.BASELINE_MARK, 1)[1].lstrip("\n")
-    assert block == docgen.baseline_yaml(), "run: python -m talentsim.docgen ."
+    assert block == docgen.baseline_yaml(), "run: python -m talentsim.scenario.docgen ."
 
 
 def test_every_parameter_has_a_real_source() -> None:

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from conftest import small_scenario
-from talentsim.model import TalentModel
-from talentsim.runner import RunResult, run_scenario
-from talentsim.scenario import Scenario
-from talentsim.survey import EXCLUSIVE_MEASURES, REASON, SECTOR
+from talentsim.model.model import TalentModel
+from talentsim.model.stages.survey import EXCLUSIVE_MEASURES, REASON, SECTOR
+from talentsim.runs.runner import RunResult, run_scenario
+from talentsim.scenario.schema import Scenario
 from talentsim.taxonomy import CN_SECTORS, LEVELS, SEGMENTS, Country, Visa
 
 

@@ -13,8 +13,9 @@ shift of about 1.02 standard deviations of the paired difference is found with 8
 power (normal approximation, Wilcoxon's efficiency 3/pi). Measured here (`pytest
 tests/test_oracle.py -s` prints them): about 13 % of a single year's returns, 3.5-4.5 % of
 the returns summed over 2015-2020, and 2.3-3.4 % of the people in the US or returned in
-2020: a rule that moves a flow by less, or only in a few years, can pass. The rules the oracle does not re-implement (macro indices, entrants, the
-survey's design) are checked directly in test_rules.py.
+2020: a rule that moves a flow by less, or only in a few years, can pass. The rules the
+oracle does not re-implement (macro indices, entrants, the survey's design) are checked
+directly in test_rules.py.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from scipy import stats
 
 from conftest import SCENARIOS, small_scenario
 from oracle import OracleModel
-from talentsim import visas
-from talentsim.model import TalentModel
-from talentsim.runner import annualise
-from talentsim.survey import LEVEL, SECTOR
+from talentsim.model.model import TalentModel
+from talentsim.model.stages import visas
+from talentsim.model.stages.survey import LEVEL, SECTOR
+from talentsim.runs.runner import annualise
 
 SEEDS = 20
 SETTINGS = ["population.agents=800", "replicates=1", "seed=31337"]

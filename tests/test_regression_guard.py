@@ -16,8 +16,8 @@ def test_the_pin_is_not_rewritten_while_a_behavioural_test_fails(tmp_path: Path)
     for name in ("src", "tests", "experiments"):
         shutil.copytree(REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "pyproject.toml", copy / "pyproject.toml")
-    (copy / "scenarios").symlink_to("src/talentsim/scenarios")
-    model = copy / "src" / "talentsim" / "model.py"
+    (copy / "scenarios").symlink_to("src/talentsim/data/scenarios")
+    model = copy / "src" / "talentsim" / "model" / "model.py"
     text = model.read_text()
     assert '("remigration", remigrate),' in text
     model.write_text(text.replace('("remigration", remigrate),', '("remigration", type),'))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from matplotlib import image as mpimg
 
 from talentsim.cli import main
-from talentsim.sweep import FAIL_RUNS
+from talentsim.runs.sweep import FAIL_RUNS
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL_RUN = [

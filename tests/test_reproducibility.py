@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from conftest import small_scenario
 from talentsim.cli import main
-from talentsim.runner import run_scenario
+from talentsim.runs.runner import run_scenario
 
 sys.path.insert(0, str(Path(__file__).parent / "regression"))
 from summary import regression_summary

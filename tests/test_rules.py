@@ -19,12 +19,12 @@ import pytest
 from scipy import stats
 
 from conftest import small_scenario
-from talentsim.calibration import prepare
-from talentsim.loader import load_scenario
-from talentsim.model import TalentModel
-from talentsim.runner import run_scenario
-from talentsim.survey import SECTOR, field_survey, is_survey_step
-from talentsim.sweep import plan_sweep, run_one
+from talentsim.calibration.abc import prepare
+from talentsim.model.model import TalentModel
+from talentsim.model.stages.survey import SECTOR, field_survey, is_survey_step
+from talentsim.runs.runner import run_scenario
+from talentsim.runs.sweep import plan_sweep, run_one
+from talentsim.scenario.loader import load_scenario
 from talentsim.taxonomy import CN_SECTORS, EDUCATION, SEGMENTS, SKILLS, Country, Visa
 
 REPO = Path(__file__).resolve().parents[1]
@@ -240,7 +240,7 @@ def test_each_sweep_run_uses_its_own_stream() -> None:
     assert (first.point, second.point) == (0, 0) and first.replicate != second.replicate
     a, b = run_one(base, first), run_one(base, second)
     assert not a["timeseries"]["returns"].equals(b["timeseries"]["returns"])
-    from talentsim.designs import point_scenario
+    from talentsim.runs.designs import point_scenario
 
     model = TalentModel(
         point_scenario(base, dict(first.values)),

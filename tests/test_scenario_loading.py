@@ -9,15 +9,10 @@ import pytest
 import yaml
 
 from conftest import SCENARIOS
-from talentsim.loader import (
-    builtin_names,
-    load_scenario,
-    resolved_dict,
-    resolved_yaml,
-    scenario_hash,
-)
-from talentsim.scenario import Scenario
-from talentsim.timeline import Timeline
+from talentsim.scenario.files import builtin_names
+from talentsim.scenario.loader import load_scenario, resolved_dict, resolved_yaml, scenario_hash
+from talentsim.scenario.schema import Scenario
+from talentsim.scenario.timeline import Timeline
 
 
 def test_baseline_file_states_every_default() -> None:
@@ -147,7 +142,7 @@ def test_a_shortened_run_names_the_interventions_it_leaves_out(tmp_path: Path) -
 
 def test_agents_set_the_precision_not_the_population() -> None:
     """More agents for the same pool: the same people, each agent standing for fewer."""
-    from talentsim.runner import run_scenario
+    from talentsim.runs.runner import run_scenario
 
     people = {}
     for agents in (400, 1600):

@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from SALib.sample import sobol
 
 from talentsim.cli import main
-from talentsim.loader import load_scenario
-from talentsim.sensitivity import parameter_problem
-from talentsim.sweep import FAIL_RUNS
+from talentsim.runs.sweep import FAIL_RUNS
+from talentsim.scenario.loader import load_scenario
+from talentsim.sensitivity.analysis import parameter_problem
 
 REPO = Path(__file__).resolve().parents[1]
 STRONG, PAY, INERT = (

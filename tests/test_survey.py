@@ -8,8 +8,8 @@ import pytest
 from scipy import stats
 
 from conftest import small_scenario
-from talentsim import survey
-from talentsim.model import TalentModel
+from talentsim.model.model import TalentModel
+from talentsim.model.stages import survey
 from talentsim.taxonomy import CN_SECTORS, Country
 
 

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from talentsim.cli import main
-from talentsim.designs import DesignError, design_points
-from talentsim.loader import load_scenario
-from talentsim.sweep import FAIL_RUNS, KILL_MARKER, KILL_RUN, plan_sweep
+from talentsim.runs.designs import DesignError, design_points
+from talentsim.runs.sweep import FAIL_RUNS, KILL_MARKER, KILL_RUN, plan_sweep
+from talentsim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SMOKE = REPO / "experiments" / "smoke_sweep.yaml"

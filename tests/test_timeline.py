@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from talentsim.loader import ScenarioError, load_scenario
-from talentsim.scenario import Intervention, Scenario
-from talentsim.timeline import Timeline, check_timeline, numeric_paths
+from talentsim.scenario.interventions import Intervention
+from talentsim.scenario.keys import timeline_keys as numeric_paths
+from talentsim.scenario.loader import ScenarioError, load_scenario
+from talentsim.scenario.schema import Scenario
+from talentsim.scenario.timeline import Timeline, check_timeline
 
 
 def _scenario(*items: dict) -> Scenario:

@@ -30,8 +30,8 @@ from mesa.visualization.utils import force_update
 
 from conftest import SCENARIOS
 from talentsim.cli import main
-from talentsim.loader import load_scenario
-from talentsim.model import TalentModel
+from talentsim.model.model import TalentModel
+from talentsim.scenario.loader import load_scenario
 from talentsim.taxonomy import Country
 from talentsim.viz import components
 from talentsim.viz.app import Page

@@ -1,7 +1,23 @@
-"""talentsim: an agent-based model of Chinese-born tech talent returning from the US."""
+"""talentsim: an agent-based model of Chinese-born tech talent returning from the US.
+
+The Python API (see the README's "Python API")::
+
+    import talentsim
+    result = talentsim.run("h1b_tightening", {"population.agents": 5000, "replicates": 3})
+    result.annual          # pandas: one row per replicate and year
+    result.survey          # the virtual survey's figures
+    sweep = talentsim.sweep("experiments/smoke_sweep.yaml", workers=2)
+    sweep.runs             # one row per run of the sweep
+    talentsim.load_result("results/runs/baseline-...").annual
+
+Names are imported when first used, so that `import talentsim` (and the command line)
+start fast.
+"""
 
 import os
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 # The model's array passes are memory-bound and make no use of BLAS threads, which only
 # spin and compete with the processes of a parallel sweep. One thread each, unless the
@@ -14,4 +30,36 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+#: Public name -> the module that defines it.
+_EXPORTS = {
+    "load": "talentsim.api",
+    "run": "talentsim.api",
+    "plan_sweep": "talentsim.api",
+    "sweep": "talentsim.api",
+    "calibrate": "talentsim.api",
+    "sensitivity": "talentsim.api",
+    "load_result": "talentsim.api",
+    "report": "talentsim.api",
+    "compare": "talentsim.api",
+    "Scenario": "talentsim.scenario.schema",
+    "LoadedScenario": "talentsim.scenario.loader",
+    "load_scenario": "talentsim.scenario.loader",
+    "TalentModel": "talentsim.model.model",
+    "RunResult": "talentsim.runs.runner",
+    "simulate": "talentsim.runs.replicate",
+    "TalentsimError": "talentsim.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'talentsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from talentsim.loader import load_scenario
-from talentsim.runner import run_scenario
-from talentsim.survey import LEVEL, SECTOR
+from talentsim.model.stages.survey import LEVEL, SECTOR
+from talentsim.runs.runner import run_scenario
+from talentsim.scenario.loader import load_scenario
 
 OVERRIDES = [
     "population.agents=3000",

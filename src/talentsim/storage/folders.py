@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import socket
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,12 +41,10 @@ class OutputError(TalentsimError):
 
 def folder_kind(folder: Path) -> str | None:
     """The `kind` in a folder's manifest.json, or None if it has no readable one."""
-    path = Path(folder) / MANIFEST
+    text = read_small_text(Path(folder) / MANIFEST)
     try:
-        if not path.is_file() or path.stat().st_size > MANIFEST_LIMIT:
-            return None
-        kind = json.loads(path.read_text(encoding="utf-8")).get("kind")
-    except (OSError, ValueError, AttributeError):
+        kind = json.loads(text).get("kind") if text is not None else None
+    except (ValueError, AttributeError):
         return None
     return kind if isinstance(kind, str) else None
 
@@ -181,3 +180,30 @@ def folder_lock(folder: Path, what: str) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+def read_small_text(path: Path, limit: int = MANIFEST_LIMIT) -> str | None:
+    """The text of a regular file of at most `limit` bytes; None for anything else.
+
+    Symbolic links, devices, pipes and folders are not read (a manifest that is a link to
+    /dev/zero or a FIFO must neither exhaust memory nor hang).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        data = os.read(fd, limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

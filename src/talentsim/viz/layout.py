@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from talentsim.firms import FirmTable
+from talentsim.model.firms import FirmTable
 from talentsim.taxonomy import FIRM_KINDS, SEGMENTS
 
 WIDTH, HEIGHT = 100.0, 60.0

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from talentsim.scenario import Scenario
+from talentsim.scenario.schema import Scenario
 
 #: Agents of the browser view unless the page asks for more (Play keeps up at this size).
 DEFAULT_POPULATION = 2000

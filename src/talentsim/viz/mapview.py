@@ -14,7 +14,7 @@ from matplotlib.lines import Line2D
 from mesa.visualization import SpaceRenderer
 from mesa.visualization.components import AgentPortrayalStyle
 
-from talentsim.agents import Firm, Worker
+from talentsim.model.agents import Firm, Worker
 from talentsim.taxonomy import SEGMENTS, Country
 from talentsim.viz.charts import Blitter
 from talentsim.viz.layout import (

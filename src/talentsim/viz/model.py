@@ -1,6 +1,6 @@
 """VizModel: the model the browser page steps, one calendar year per step.
 
-It wraps a :class:`talentsim.model.TalentModel` (the simulation itself, unchanged) and adds
+It wraps a :class:`talentsim.model.model.TalentModel` (the simulation itself, unchanged) and adds
 what the page needs: levers as keyword arguments with defaults (SolaraViz re-creates the
 model from the sliders on Reset), a continuous space with the firms and a sample of the
 workers for Mesa's space renderer, and the simulation's records by calendar year.
@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from mesa.space import ContinuousSpace
 
-from talentsim.agents import Worker
-from talentsim.loader import LoadedScenario, load_scenario
-from talentsim.model import TalentModel
-from talentsim.scenario import Scenario
+from talentsim.model.agents import Worker
+from talentsim.runs.replicate import build_model, tables
+from talentsim.scenario.loader import LoadedScenario, load_scenario
+from talentsim.scenario.schema import Scenario
 from talentsim.viz import series
 from talentsim.viz.layout import HEIGHT, WIDTH, MapLayout, sample_keys, worker_positions
 from talentsim.viz.levers import (
@@ -122,7 +122,7 @@ class VizModel(mesa.Model):
         )
         run_seed, self.notice = parse_seed(seed, self.base.seed)
         super().__init__(rng=run_seed)
-        self.sim = TalentModel(self.loaded.scenario, seed=run_seed)
+        self.sim = build_model(self.loaded.scenario, seed=run_seed)
         while not self.sim.recording:  # the burn-in: nothing is recorded before `start`
             self.sim.step()
         self._annual: tuple[int, pd.DataFrame] | None = None
@@ -208,10 +208,10 @@ class VizModel(mesa.Model):
     def annual(self) -> pd.DataFrame:
         """The simulation's records by calendar year (computed once per step)."""
         if self._annual is None or self._annual[0] != self.sim.tick:
-            records = self.sim.datacollector.get_model_vars_dataframe()
+            records, _ = tables(self.sim)
             self._annual = (self.sim.tick, series.annual(records))
         return self._annual[1]
 
     def sector_shares(self) -> tuple[pd.DataFrame, str]:
         """Returnees' shares by sector and year, and what they are shares of."""
-        return series.sector_shares(self.sim.survey_rows, self.annual())
+        return series.sector_shares(tables(self.sim)[1], self.annual())

@@ -7,9 +7,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from talentsim.runner import annualise
-from talentsim.survey import SECTOR
-from talentsim.targets import load_targets
+from talentsim.calibration.targets import load_targets
+from talentsim.model.stages.survey import SECTOR
+from talentsim.runs.runner import annualise
 from talentsim.taxonomy import CN_SECTORS, SEGMENTS
 
 #: Record columns renamed for the page.
@@ -38,7 +38,7 @@ ANNUAL_COLUMNS: tuple[str, ...] = (
 def annual(records: pd.DataFrame) -> pd.DataFrame:
     """One row per calendar year from the per-step records, as `talentsim run` writes them.
 
-    :func:`talentsim.runner.annualise` aggregates: stocks are those at the end of the year,
+    :func:`talentsim.runs.runner.annualise` aggregates: stocks are those at the end of the year,
     flows the year's sums, the promotion rates (annual hazards) and mean pay the averages
     over the year's steps.
     """
@@ -50,9 +50,7 @@ def annual(records: pd.DataFrame) -> pd.DataFrame:
     return frame[list(ANNUAL_COLUMNS)].astype(float)
 
 
-def sector_shares(
-    survey_rows: list[dict[str, object]], by_year: pd.DataFrame
-) -> tuple[pd.DataFrame, str]:
+def sector_shares(survey_rows: pd.DataFrame, by_year: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """Returnees' shares by Chinese sector (columns) and year (rows), and their source.
 
     From the virtual survey when it was fielded (the share of returnees in China each

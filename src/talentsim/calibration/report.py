@@ -1,0 +1,245 @@
+"""Figures and report.md of a calibration (seaborn)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from talentsim.calibration.abc import CalibrationSetup
+from talentsim.storage.atomic import write_text, write_with
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def short_labels(keys: list[str]) -> dict[str, str]:
+    """The shortest distinct endings of dotted keys (for axis labels)."""
+    labels = {}
+    for key in keys:
+        parts = key.split(".")
+        for length in range(1, len(parts) + 1):
+            label = ".".join(parts[-length:])
+            clash = [k for k in keys if k != key and k.split(".")[-length:] == parts[-length:]]
+            if not clash:
+                break
+        labels[key] = label
+    return labels
+
+
+def _save(fig: Any, folder: Path, stem: str) -> None:
+    for suffix in ("png", "svg"):
+        write_with(
+            folder / f"{stem}.{suffix}",
+            lambda tmp, s=suffix: fig.savefig(tmp, dpi=120, bbox_inches="tight", format=s),
+        )
+
+
+def write_figures(
+    folder: Path,
+    posterior: pd.DataFrame,
+    keys: list[str],
+    bounds: dict[str, tuple[float, float]],
+    fit: pd.DataFrame,
+) -> None:
+    """posterior_marginals, posterior_pairs and fit, as PNG and SVG."""
+    import seaborn as sns
+
+    plt = _plt()
+    sns.set_theme(style="whitegrid", context="paper")
+    cols = min(3, len(keys))
+    rows = int(np.ceil(len(keys) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    for ax, key in zip(axes.flat, keys, strict=False):
+        sns.histplot(
+            x=posterior[key],
+            weights=posterior["weight"],
+            bins=20,
+            stat="density",
+            kde=len(posterior) > 5,
+            ax=ax,
+            color="C0",
+        )
+        ax.set_xlim(*bounds[key])
+        ax.set_title(key, fontsize=9)
+        ax.set_xlabel("value (prior's 99 % range on the axis)")
+    for ax in list(axes.flat)[len(keys) :]:
+        ax.set_visible(False)
+    fig.suptitle("Posterior marginals (last generation, weighted)")
+    fig.tight_layout()
+    _save(fig, folder, "posterior_marginals")
+    plt.close(fig)
+
+    rng = np.random.default_rng(0)
+    draws = posterior.iloc[
+        rng.choice(len(posterior), size=min(400, 4 * len(posterior)), p=posterior["weight"])
+    ][keys].reset_index(drop=True)  # resampled rows repeat index labels, which seaborn refuses
+    grid = sns.pairplot(
+        draws.rename(columns=short_labels(keys)),
+        corner=True,
+        diag_kind="hist",
+        plot_kws={"s": 8, "alpha": 0.4},
+    )
+    grid.figure.suptitle("Posterior pairs (weighted resample of the last generation)", y=1.02)
+    _save(grid.figure, folder, "posterior_pairs")
+    plt.close(grid.figure)
+
+    shares = fit[fit["kind"] == "share"].reset_index(drop=True)
+    labels = [f"{r.category} ({r.year})" for r in shares.itertuples()]
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(shares) + 1.5))
+    y = np.arange(len(shares))
+    ax.errorbar(
+        shares["target"],
+        y + 0.15,
+        xerr=1.96 * shares["se"],
+        fmt="s",
+        color="black",
+        label="survey, ± 1.96 standard errors",
+        capsize=3,
+    )
+    ax.errorbar(
+        shares["simulated_median"],
+        y - 0.15,
+        xerr=[
+            shares["simulated_median"] - shares["simulated_q05"],
+            shares["simulated_q95"] - shares["simulated_median"],
+        ],
+        fmt="o",
+        color="C1",
+        label="simulated, median and 90 % predictive interval",
+        capsize=3,
+    )
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of surveyed returnees")
+    ax.set_title("Fit: virtual survey against the returnee surveys")
+    ax.legend(loc="lower right", fontsize=7)
+    _save(fig, folder, "fit")
+    plt.close(fig)
+
+
+def _percent(value: float) -> str:
+    return "" if pd.isna(value) else f"{100 * value:.1f} %"
+
+
+def _rank_term(statistic: str) -> str:
+    if statistic == "probability":
+        return (
+            "times, for each ranking, the chance that a survey of the same size from the "
+            "simulated returnees does not rank the category first"
+        )
+    return "for each ranking the simulation gets wrong"
+
+
+def _share_term(statistic: str) -> str:
+    if statistic == "population":
+        return "share among the returnees the survey samples from"
+    return "survey's share"
+
+
+def _acceptance_stop(rate: float) -> str:
+    return f" or below {rate:.0%} acceptance" if rate else ""
+
+
+def write_report(
+    folder: Path,
+    setup: CalibrationSetup,
+    summary: pd.DataFrame,
+    fit: pd.DataFrame,
+    populations: pd.DataFrame,
+    command: str,
+    draws: int,
+) -> None:
+    """report.md: settings, the posterior, and the fit target by target."""
+    abc = setup.config.abc
+    generations = populations[populations["t"] >= 0]
+    lines = [
+        "# Calibration report",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Targets: `{setup.targets_path.name}` ({len(setup.targets)} rows). Free parameters: "
+        f"{len(summary)}. ABC-SMC (pyabc): {abc.population_size} particles, "
+        f"{len(generations)} generations (of at most {abc.generations}), final epsilon "
+        f"{generations['epsilon'].iloc[-1]:.3g} standard errors (stop at {abc.min_epsilon:g}"
+        f"{_acceptance_stop(abc.min_acceptance_rate)}); "
+        f"{int(generations['samples'].sum())} simulations of "
+        f"{setup.config.population:,} agents.",
+        "",
+        "The distance is sqrt(sum w z^2 / sum w) over the share targets, z being the miss "
+        f"of the simulated {_share_term(abc.share_statistic)} in the target's binomial "
+        "standard error, plus "
+        f"{abc.rank_penalty:g} {_rank_term(abc.rank_statistic)}.",
+        "",
+        "## Generations",
+        "",
+        "| generation | epsilon | simulations | acceptance rate | effective sample size |",
+        "|---|---|---|---|---|",
+    ]
+    for row in generations.itertuples():
+        rate = row.particles / row.samples if row.samples else float("nan")
+        lines.append(
+            f"| {row.t} | {row.epsilon:.3g} | {row.samples} | {rate:.2f} | {row.ess:.0f} |"
+        )
+    lines += [
+        "",
+        "## Posterior",
+        "",
+        "| parameter | median | 5 % | 95 % |",
+        "|---|---|---|---|",
+    ]
+    for row in summary.itertuples():
+        lines.append(f"| `{row.parameter}` | {row.median:.4g} | {row.q05:.4g} | {row.q95:.4g} |")
+    lines += [
+        "",
+        f"## Fit ({len(setup.targets)} targets; {draws} posterior draws, one run each)",
+        "",
+        "| year | measure | category | survey | ± 1.96 SE | simulated median | 90 % interval "
+        "| error (SE) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in fit[fit["kind"] == "share"].itertuples():
+        lines.append(
+            f"| {row.year} | {row.measure} | {row.category} | {_percent(row.target)} | "
+            f"{_percent(1.96 * row.se)} | {_percent(row.simulated_median)} | "
+            f"{_percent(row.simulated_q05)} to {_percent(row.simulated_q95)} | "
+            f"{row.error_in_se:+.1f} |"
+        )
+    ranks = fit[fit["kind"] == "rank"]
+    if not ranks.empty:
+        lines += [
+            "",
+            "| year | ranked first in the survey | share of runs where it is first |",
+            "|---|---|---|",
+        ]
+        for row in ranks.itertuples():
+            lines.append(
+                f"| {row.year} | {row.category} | {_percent(row.share_of_runs_ranked_first)} |"
+            )
+    lines += [
+        "",
+        "## Files",
+        "",
+        "- `history.db`: pyabc's history (SQLite); `talentsim calibrate ... --resume` continues it",
+        "- `posterior.parquet`, `posterior_summary.parquet`: the last generation's weighted "
+        "particles and their summary",
+        "- `calibrated.yaml`: the scenario with the posterior medians",
+        "- `posterior_sample.csv`, `posterior_sample.yaml`: posterior draws; `talentsim sweep "
+        "posterior_sample.yaml` runs them as an ensemble",
+        "- `predictive.parquet`, `fit.parquet`: the posterior predictive check above",
+        "- figures: `posterior_marginals`, `posterior_pairs`, `fit` (PNG and SVG)",
+        "",
+        "![fit](fit.png)",
+        "",
+        "![posterior marginals](posterior_marginals.png)",
+        "",
+    ]
+    write_text(folder / "report.md", "\n".join(lines))

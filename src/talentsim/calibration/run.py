@@ -1,0 +1,152 @@
+"""Running a calibration end to end: folder, lock, sampler, pyabc's log, resume, outputs.
+
+:func:`calibrate` is what `talentsim calibrate` and the Python API call: it checks the
+output folder (new, or a calibration to resume), holds its lock, runs ABC-SMC on this
+machine or a Dask cluster with one client for both the sampler and the predictive check,
+and writes every output with a manifest that records each invocation (a resume included).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from talentsim.calibration import abc as cal
+from talentsim.model.capacity import check_memory
+from talentsim.runs.executors import DaskCluster, Executor, InProcess, LocalPool
+from talentsim.scenario.loader import LoadedScenario
+from talentsim.storage.atomic import write_json
+from talentsim.storage.folders import OutputError, check_output, folder_kind, folder_lock
+
+#: The manifest of a calibration in progress, replaced by the full one at the end.
+MANIFEST = "manifest.json"
+
+
+def default_folder(loaded: LoadedScenario) -> Path:
+    """results/calibrations/<scenario>-<hash>."""
+    return Path("results/calibrations") / f"{loaded.scenario.name}-{loaded.hash[:12]}"
+
+
+def check_folder(folder: Path, resume: bool) -> None:
+    """A new calibration needs a new or empty folder; a resume needs a calibration's history.
+
+    Raises:
+        OutputError: Otherwise.
+    """
+    if resume:
+        if not (folder / cal.HISTORY).is_file():
+            raise OutputError(f"there is no calibration to resume in {folder} (no {cal.HISTORY})")
+        if folder_kind(folder) is not None:  # (one started by an earlier version has none)
+            check_output(folder, "calibration", "reuse")
+        return
+    check_output(
+        folder, "calibration", "new", hint="pass --resume to continue it, or choose another --out"
+    )
+
+
+@contextlib.contextmanager
+def generation_log(emit: Callable[[str], None] | None) -> Iterator[None]:
+    """Replace pyabc's log lines by one line per generation, sent to `emit`."""
+    logger = logging.getLogger("ABC")
+    saved = logger.handlers[:], logger.level, logger.propagate
+    logger.handlers = [cal.GenerationLog(emit or (lambda line: None))]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.handlers, _, logger.propagate = saved
+        logger.setLevel(saved[1])
+
+
+def _executor(workers: int, scheduler: str | None) -> Executor:
+    if scheduler:
+        try:
+            return DaskCluster(address=scheduler)
+        except (OSError, TimeoutError) as err:
+            raise OutputError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from None
+    return InProcess() if workers == 1 else LocalPool(workers)
+
+
+def _invocations(folder: Path, first: int, started: dt.datetime) -> list[dict[str, Any]]:
+    """Earlier invocations (from the manifest in progress) and this one."""
+    earlier: list[dict[str, Any]] = []
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        earlier = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["invocations"]
+    command = "talentsim " + " ".join(sys.argv[1:]) if sys.argv else "talentsim calibrate"
+    mine = {
+        "started_utc": started.isoformat(timespec="seconds"),
+        "first_generation": first,
+        "command": command,
+    }
+    return [*earlier[:100], mine]
+
+
+def calibrate(
+    loaded: LoadedScenario,
+    targets: str | None = None,
+    folder: Path | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    resume: bool = False,
+    log: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], Path]:
+    """Calibrate a scenario's free parameters with ABC-SMC and write every output.
+
+    Args:
+        loaded: The scenario, with its `calibration:` block.
+        targets: A targets file or talentsim:NAME instead of the block's.
+        folder: Output folder (default :func:`default_folder`).
+        workers: Local worker processes (ignored with `scheduler`).
+        scheduler: Address of a Dask scheduler to simulate on.
+        resume: Continue the history in `folder`.
+        log: Receives one line per generation (epsilon, acceptance, particles).
+
+    Returns:
+        The results (posterior summary, fit, generations) and the folder.
+
+    Raises:
+        TalentsimError: For bad input, an unusable folder, or a folder in use.
+    """
+    import pyabc
+
+    setup = cal.prepare(loaded, targets)
+    folder = Path(folder or default_folder(loaded))
+    check_folder(folder, resume)
+    check_memory(setup.simulator.base, 0 if scheduler else workers, "a calibration simulation")
+    started = dt.datetime.now(dt.UTC)
+    with folder_lock(folder, "calibration"), generation_log(log):
+        history_file = folder / cal.HISTORY
+        first = pyabc.History(f"sqlite:///{history_file}", _id=1).max_t + 1 if resume else 0
+        invocations = _invocations(folder, first, started)
+        write_json(
+            folder / MANIFEST,
+            {"kind": "calibration", "complete": False, "invocations": invocations},
+        )
+        executor = _executor(workers, scheduler)
+        try:
+            sampler = cal.make_sampler(setup.config.abc.seed, executor)
+            clock = time.perf_counter()
+            history = cal.run_abc(setup, folder, sampler, resume)
+            timing = {
+                "started_utc": started.isoformat(timespec="seconds"),
+                "abc_seconds": time.perf_counter() - clock,
+                "simulations": cal.simulations_from(history, first),
+                "workers": "dask " + scheduler if scheduler else workers,
+                "invocations": invocations,
+                "resumed": len(invocations) > 1,
+            }
+            from talentsim.calibration.posterior import write_outputs
+
+            command = invocations[-1]["command"]
+            results = write_outputs(setup, history, loaded, folder, executor, command, timing)
+        finally:
+            executor.close()
+    return results, folder

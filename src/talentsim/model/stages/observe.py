@@ -1,0 +1,111 @@
+"""Stage 9a: what is recorded each step (stocks, flows, the bamboo ceiling, pay gap).
+
+Stocks are counted at the end of the step (from the ledger, :mod:`talentsim.model.ledger`); flows
+over the step. All counts are people (agents times their weight).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from talentsim.model.ledger import recount
+from talentsim.model.stages.careers import reference_hazards
+from talentsim.model.stages.macro import CHINA_WAGE_GROUP
+from talentsim.taxonomy import CN_SECTORS, MANAGER, SEGMENTS
+
+if TYPE_CHECKING:
+    from talentsim.model.model import TalentModel
+
+#: Flows accumulated during a step (reset at its start).
+FLOW_NAMES: tuple[str, ...] = (
+    "entrants",
+    "exits",
+    "exits_china",
+    "returns",
+    "forced_returns",
+    "returns_experienced",
+    "remigrants",
+    "status_lost",
+    "mgmt_eligible_us",
+    "mgmt_promoted_us",
+)
+
+
+def timeseries_columns() -> list[str]:
+    """Columns of the per-step record, in order."""
+    columns = [
+        "time",
+        "year",
+        "in_us",
+        "returned",
+        "returns",
+        "entrants",
+        "exits",
+        "exits_china",
+        "remigrants",
+        "forced_returns",
+        "returns_experienced",
+        "status_lost",
+        "mgmt_promotion_rate_us",
+        "mgmt_promotion_rate_reference",
+        "mean_salary_us_usd",
+        "mean_salary_china_usd",
+        "mean_salary_china_ppp",
+        "agents_active",
+    ]
+    columns += [f"in_us_{s}" for s in SEGMENTS]
+    columns += [f"returned_{s}" for s in SEGMENTS]
+    columns += [f"returns_{s}" for s in SEGMENTS]
+    columns += [f"returns_to_{s}" for s in CN_SECTORS]
+    return columns
+
+
+def record(model: TalentModel) -> dict[str, float]:
+    """The record of the step that just ended."""
+    people, flows, dt = model.people, model.flows, model.dt
+    k = len(SEGMENTS)
+    stock, factor = model.ledger.stock, model.ledger.pay
+    if model.audit:  # recount every worker and check the ledger against the count
+        stock, levels, factor = recount(people)
+        np.testing.assert_allclose(model.ledger.stock, stock, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(model.ledger.levels, levels, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(model.ledger.pay, factor, rtol=1e-9, atol=1e-6)
+        assert model.ledger.agents == int(np.count_nonzero(people.view("active")))
+    in_us_seg, cn_seg = stock[:k], stock[k : 2 * k]
+    pay = factor * model.macro.wage_table
+    heads = np.array([in_us_seg.sum(), cn_seg.sum()])
+    totals = np.array([pay[:CHINA_WAGE_GROUP].sum(), pay[CHINA_WAGE_GROUP:].sum()])
+    mean_pay = np.divide(totals, heads, out=np.full(2, np.nan), where=heads > 0)
+
+    eligible = flows["mgmt_eligible_us"]
+    promoted = flows["mgmt_promoted_us"]
+    rate = -np.log1p(-promoted / eligible) / dt if eligible > 0 else np.nan
+    row = {
+        "time": model.t,
+        "year": model.year,
+        "in_us": float(heads[0]),
+        "returned": float(heads[1]),
+        "returns": flows["returns"],
+        "entrants": flows["entrants"],
+        "exits": flows["exits"],
+        "exits_china": flows["exits_china"],
+        "remigrants": flows["remigrants"],
+        "forced_returns": flows["forced_returns"],
+        "returns_experienced": flows["returns_experienced"],
+        "status_lost": flows["status_lost"],
+        "mgmt_promotion_rate_us": rate,
+        "mgmt_promotion_rate_reference": float(reference_hazards(model.p)[MANAGER - 1]),
+        "mean_salary_us_usd": float(mean_pay[0]),
+        "mean_salary_china_usd": float(mean_pay[1]) / model.macro.exchange_rate,
+        "mean_salary_china_ppp": float(mean_pay[1]) / model.macro.ppp,
+        "agents_active": float(model.ledger.agents),
+    }
+    for i, s in enumerate(SEGMENTS):
+        row[f"in_us_{s}"] = float(in_us_seg[i])
+        row[f"returned_{s}"] = float(cn_seg[i])
+        row[f"returns_{s}"] = float(model.returns_by_segment[i])
+    for i, s in enumerate(CN_SECTORS):
+        row[f"returns_to_{s}"] = float(model.returns_by_sector[i])
+    return row
