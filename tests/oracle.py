@@ -210,7 +210,7 @@ class OracleWorker(Worker):
         return (
             w.belonging * self.belong_cn
             + w.family * self.family_pull()
-            + w.peers * self.model.peer_fared[self.slot]
+            + w.peers * self.model.carried.peer_fared[self.slot]
         )
 
     def eligible(self) -> bool:
@@ -255,16 +255,16 @@ class OracleWorker(Worker):
             p.exit.attrition_rate, tab.dt
         ):
             self.active = False
-            m.flows["exits" if in_us else "exits_china"] += self.weight
+            m.step_state.flows["exits" if in_us else "exits_china"] += self.weight
             return
         # promotion
         level = self.level
         hazard = (tab.us_hazard if in_us else tab.cn_hazard)[level]
         promoted = self.rand() < chance(hazard, tab.dt)
         if in_us and level == MANAGER - 1:
-            m.flows["mgmt_eligible_us"] += self.weight
+            m.step_state.flows["mgmt_eligible_us"] += self.weight
             if promoted:
-                m.flows["mgmt_promoted_us"] += self.weight
+                m.step_state.flows["mgmt_promoted_us"] += self.weight
         if promoted:
             self.set_job(self.country_code, self.employer_id, level + 1, self.pay_mult)
         # visas
@@ -292,7 +292,7 @@ class OracleWorker(Worker):
 
     def lose_status(self) -> None:
         self.forced = True
-        self.model.flows["status_lost"] += self.weight
+        self.model.step_state.flows["status_lost"] += self.weight
 
     def step_late(self) -> None:
         """Belonging (yearly), family events, offers, the decision, re-migration."""
@@ -319,7 +319,7 @@ class OracleWorker(Worker):
             rate = b.us_gain_rate + b.tension_sensitivity * tab.tension
             target = b.us_gain_rate / rate if rate > 0 else 0.0
             self.belong_us = target + (self.belong_us - target) * math.exp(-rate)
-            pull = b.peer_effect * self.model.peer_share[self.slot]
+            pull = b.peer_effect * self.model.carried.peer_share[self.slot]
             rate_cn = b.china_decay_rate + pull
             target_cn = pull / rate_cn if rate_cn > 0 else 0.0
             self.belong_cn = target_cn + (self.belong_cn - target_cn) * math.exp(-rate_cn)
@@ -339,7 +339,7 @@ class OracleWorker(Worker):
                 * sum(weights)
                 * edu
                 * (1 + o.level_multiplier * self.level)
-                * (1 + o.peer_reach * m.peer_share[self.slot])
+                * (1 + o.peer_reach * m.carried.peer_share[self.slot])
                 * (1 + tab.programme * self.eligible())
             )
             has_cn = self.rand() < chance(rate, tab.dt)
@@ -417,13 +417,13 @@ class OracleWorker(Worker):
             abroad,
         ]
         # counts, before the state changes
-        m.flows["returns"] += self.weight
+        m.step_state.flows["returns"] += self.weight
         if self.forced:
-            m.flows["forced_returns"] += self.weight
+            m.step_state.flows["forced_returns"] += self.weight
         if self.level > 0:
-            m.flows["returns_experienced"] += self.weight
-        m.returns_by_segment[self.segment_code] += self.weight
-        m.returns_by_sector[sector] += self.weight
+            m.step_state.flows["returns_experienced"] += self.weight
+        m.step_state.returns_by_segment[self.segment_code] += self.weight
+        m.step_state.returns_by_sector[sector] += self.weight
         # the move
         people.us_years_banked[s] += tab.t - people.us_since[s]
         self.set_job(CHINA, firm, level, mult)
@@ -466,7 +466,7 @@ class OracleWorker(Worker):
             people.us_since[s] = tab.t
             self.set_job(US, firm, self.level, mult)
             self.us_pay_mult = mult
-            m.flows["remigrants"] += self.weight
+            m.step_state.flows["remigrants"] += self.weight
 
 
 class OracleModel(TalentModel):
@@ -517,9 +517,11 @@ class OracleModel(TalentModel):
                 others = [m.slot for m in members if m is not agent]
                 returned = [o for o in others if p.country[o] == CHINA]
                 count = max(len(others), 1)
-                self.peer_share[agent.slot] = len(returned) / count
-                self.peer_fared[agent.slot] = sum(float(p.fared[o]) for o in returned) / count
-        self.max_peer_share = 1.0
+                self.carried.peer_share[agent.slot] = len(returned) / count
+                self.carried.peer_fared[agent.slot] = (
+                    sum(float(p.fared[o]) for o in returned) / count
+                )
+        self.carried.max_peer_share = 1.0
 
     def _observe_all(self) -> None:
         if self.recording:

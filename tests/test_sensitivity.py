@@ -19,7 +19,7 @@ from SALib.sample import sobol
 from talentsim.cli import main
 from talentsim.runs.sweep import FAIL_RUNS
 from talentsim.scenario.loader import load_scenario
-from talentsim.sensitivity.analysis import parameter_problem
+from talentsim.sensitivity.plan import parameter_problem
 
 REPO = Path(__file__).resolve().parents[1]
 STRONG, PAY, INERT = (

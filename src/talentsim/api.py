@@ -256,12 +256,13 @@ def sensitivity(
     `on_plan` receives the sample's sweep plan before any run (e.g. to size a progress bar).
     """
     from talentsim.sensitivity import analysis
+    from talentsim.sensitivity import plan as planning
     from talentsim.sensitivity.report import write_outputs
 
     loaded = load(scenario, overrides)
     with located(loaded):
-        plan = analysis.plan_sensitivity(loaded, method, n, replicates, Path(out) if out else None)
-        analysis.check_stored_sample(plan)
+        plan = planning.plan_sensitivity(loaded, method, n, replicates, Path(out) if out else None)
+        planning.check_stored_sample(plan)
     if on_plan is not None:
         on_plan(plan.sweep)
     outcome = sweep(

@@ -78,3 +78,15 @@ FIRM_KINDS: tuple[tuple[str, Country, int, bool], ...] = (
     ("cn_manufacturing", Country.CHINA, 3, False),
     ("cn_other", Country.CHINA, 4, False),
 )
+
+#: US pay categories: the three sv_tech skills, then the other segments.
+US_PAY_CATEGORIES: tuple[str, ...] = (
+    "software",
+    "ai_ml",
+    "hardware",
+    "finance",
+    "academia",
+    "business_other",
+)
+#: Wage group of a worker in a Chinese firm of sector k: CHINA_WAGE_GROUP + k.
+CHINA_WAGE_GROUP = len(US_PAY_CATEGORIES)

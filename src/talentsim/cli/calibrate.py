@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from talentsim.cli.main import load, overrides_option
+from talentsim.cli.common import load, overrides_option
 
 
 @click.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from talentsim.cli.main import InputError, load, overrides_option, progress, quiet_option
+from talentsim.cli.common import InputError, load, overrides_option, progress, quiet_option
 
 #: The JSON Schema's id: `schema --out` replaces only a file that holds it.
 SCHEMA_ID = "https://talentsim.org/schema/scenario.json"

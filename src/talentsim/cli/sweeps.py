@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from talentsim.cli.main import (
+from talentsim.cli.common import (
     backend_options,
     load,
     overrides_option,

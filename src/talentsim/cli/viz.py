@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from talentsim.cli.main import InputError, load
+from talentsim.cli.common import InputError, load
 
 
 @click.command()

@@ -29,7 +29,7 @@ from talentsim.taxonomy import (
 )
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 
 class ArrayAttribute:
@@ -81,7 +81,7 @@ class Worker(mesa.Agent):
     return_time = ArrayAttribute("people")
     founder = ArrayAttribute("people")
 
-    def __init__(self, model: TalentModel, slot: int) -> None:
+    def __init__(self, model: Model, slot: int) -> None:
         """Bind a new agent to `slot` of the model's worker arrays."""
         self.slot = int(slot)
         super().__init__(model)
@@ -185,7 +185,7 @@ class Firm(mesa.Agent):
     equity_rate = ArrayAttribute("firms")
     recruiting = ArrayAttribute("firms")
 
-    def __init__(self, model: TalentModel, slot: int) -> None:
+    def __init__(self, model: Model, slot: int) -> None:
         """Bind a new agent to firm id `slot`."""
         self.slot = int(slot)
         super().__init__(model)

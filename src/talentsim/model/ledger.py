@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from talentsim.model.people import People
-from talentsim.model.stages.macro import CHINA_WAGE_GROUP
-from talentsim.taxonomy import CN_SECTORS, LEVELS, SEGMENTS
+from talentsim.taxonomy import CHINA_WAGE_GROUP, CN_SECTORS, LEVELS, SEGMENTS
 
 STOCK_BINS = 2 * len(SEGMENTS)  # (country, segment)
 LEVEL_BINS = 2 * len(LEVELS)  # (country, level)

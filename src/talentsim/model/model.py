@@ -41,10 +41,11 @@ from talentsim.model.stages import (
 from talentsim.model.stages.macro import MacroState, update_macro
 from talentsim.model.stages.remigration import remigrate
 from talentsim.model.stages.visas import update_visas
+from talentsim.model.state import CarriedState, StepState
 from talentsim.model.streams import Draw, Streams, run_seed_sequence
 from talentsim.scenario.schema import Scenario
 from talentsim.scenario.timeline import Timeline
-from talentsim.taxonomy import CN_SECTORS, SEGMENTS, Country
+from talentsim.taxonomy import Country
 
 T = TypeVar("T")
 
@@ -138,20 +139,13 @@ class TalentModel(mesa.Model):
 
         check_memory(scenario)  # before the arrays are allocated
         self.people = People(self._expected_slots())
-        self.entry_carry = 0.0
+        self.carried = CarriedState()
         self._derived: dict[Callable, object] = {}
         self._derived_for: Scenario | None = None
         self.audit = audit
         self.ledger = Ledger()
         self.ledger_stale = False  # set when a Worker attribute is written directly
-        self.pay_key: tuple[float, ...] | None = None  # premia the pay factors were built with
-        self.n_circles = 0  # peer circles formed so far
-        self.family_key: tuple[float, float] | None = None  # family hazard in the schedule
-        self.schedule_keys: dict[str, tuple[float, ...]] = {}  # hazards the dates were drawn at
-        self.peer_share = np.zeros(0, np.float32)  # share of a worker's peers in China (yearly)
-        self.peer_fared = np.zeros(0, np.float32)  # how those peers fared
-        self.max_peer_share = 1.0  # the largest peer_share (bounds the offer hazard)
-        self._reset_step_state()
+        self.step_state = StepState.new(self.people.n)
         demography.initialise(self)
         self._grow_scratch()
         self._refresh_masks()
@@ -239,11 +233,13 @@ class TalentModel(mesa.Model):
             self.step()
 
     def _reset_step_state(self) -> None:
-        n = self.people.n
-        self.flows = dict.fromkeys(observe.FLOW_NAMES, 0.0)
-        self.returns_by_segment = np.zeros(len(SEGMENTS))
-        self.returns_by_sector = np.zeros(len(CN_SECTORS))
-        self.forced = np.zeros(n, dtype=bool)
+        masks = self.step_state
+        self.step_state = StepState.new(self.people.n)
+        self.step_state.active, self.step_state.in_us, self.step_state.in_cn = (
+            masks.active,
+            masks.in_us,
+            masks.in_cn,
+        )
 
     def _demography(self) -> None:
         demography.entry(self)
@@ -252,28 +248,26 @@ class TalentModel(mesa.Model):
         self._refresh_masks()
 
     def _grow_scratch(self) -> None:
-        """Extend per-slot scratch arrays to new slots (zeros)."""
-        n = self.people.n
-        for name in ("forced", "peer_share", "peer_fared"):
-            old = getattr(self, name)
-            if len(old) < n:
-                setattr(self, name, np.concatenate([old, np.zeros(n - len(old), old.dtype)]))
+        """Extend the per-slot arrays of the step's and the carried state to new slots."""
+        self.step_state.grow(self.people.n)
+        self.carried.grow(self.people.n)
 
     def _refresh_masks(self) -> None:
         """Who is active, in the US, in China (fixed for the rest of the step)."""
         people = self.people
-        self.active = people.view("active").copy()
+        state = self.step_state
+        state.active = people.view("active").copy()
         # Compared with .value, a plain int: an IntEnum member would make numpy cast the int8
         # codes to int64 first (the same in every module).
-        self.in_us = self.active & (people.view("country") == Country.US.value)
-        self.in_cn = self.active ^ self.in_us  # every active worker is in one of the two
+        state.in_us = state.active & (people.view("country") == Country.US.value)
+        state.in_cn = state.active ^ state.in_us  # every active worker is in one of the two
 
     def _offers(self) -> None:
-        self.prospects = self.derived(careers.promotion_prospects)  # for this step's decisions
-        self.offers = offers.draw_offers(self)
+        self.step_state.prospects = self.derived(careers.promotion_prospects)
+        self.step_state.offers = offers.draw_offers(self)
 
     def _decisions(self) -> None:
-        decisions.decide(self, self.offers)
+        decisions.decide(self, self.step_state.offers)
 
     def _observe(self) -> None:
         if self.ledger_stale:

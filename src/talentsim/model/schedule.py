@@ -17,18 +17,18 @@ from talentsim.model.streams import Draw
 from talentsim.taxonomy import Country
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 
-def hazard_changed(model: TalentModel, name: str, key: tuple[float, ...]) -> bool:
+def hazard_changed(model: Model, name: str, key: tuple[float, ...]) -> bool:
     """Whether the parameters behind a schedule changed since it was last drawn."""
-    previous = model.schedule_keys.get(name)
-    model.schedule_keys[name] = key
+    previous = model.carried.schedule_keys.get(name)
+    model.carried.schedule_keys[name] = key
     return previous is not None and previous != key
 
 
 def exponential_after(
-    model: TalentModel,
+    model: Model,
     draw: Draw,
     slots: np.ndarray,
     rate: np.ndarray | float,
@@ -47,7 +47,7 @@ def exponential_after(
     return wait
 
 
-def schedule_exits(model: TalentModel, slots: np.ndarray) -> None:
+def schedule_exits(model: Model, slots: np.ndarray) -> None:
     """Date each worker leaves the pool: retirement, or attrition if that comes first."""
     people, e = model.people, model.p.exit
     retire = people.birth[slots] + e.retirement_age
@@ -55,7 +55,7 @@ def schedule_exits(model: TalentModel, slots: np.ndarray) -> None:
     people.exit_date[slots] = np.minimum(retire, leave)
 
 
-def us_offer_rate(model: TalentModel, slots: np.ndarray) -> np.ndarray:
+def us_offer_rate(model: Model, slots: np.ndarray) -> np.ndarray:
     """Annual hazard of a US offer: from another US firm in the US, to returnees in China."""
     p = model.p
     in_us = model.people.country[slots] == Country.US.value
@@ -63,7 +63,7 @@ def us_offer_rate(model: TalentModel, slots: np.ndarray) -> np.ndarray:
 
 
 def schedule_us_offers(
-    model: TalentModel, slots: np.ndarray, after: np.ndarray | float, draw: Draw = Draw.US_OFFER
+    model: Model, slots: np.ndarray, after: np.ndarray | float, draw: Draw = Draw.US_OFFER
 ) -> None:
     """Date of each worker's next US offer after `after`, at their country's hazard.
 
@@ -76,7 +76,7 @@ def schedule_us_offers(
     model.people.us_offer_date[slots] = exponential_after(model, draw, slots, rate, after)
 
 
-def refresh_schedules(model: TalentModel) -> None:
+def refresh_schedules(model: Model) -> None:
     """Draw the dates again from now if the timeline changed the hazards behind them."""
     p = model.p
     exits = (p.exit.retirement_age, p.exit.attrition_rate)
@@ -88,6 +88,6 @@ def refresh_schedules(model: TalentModel) -> None:
         schedule_us_offers(model, active, model.t, Draw.US_OFFER_START)
 
 
-def due(model: TalentModel, field: str, among: np.ndarray) -> np.ndarray:
+def due(model: Model, field: str, among: np.ndarray) -> np.ndarray:
     """Slots (within the mask `among`) whose event in `field` falls in the current step."""
     return np.flatnonzero(among & (model.people.view(field) < model.t + model.dt))

@@ -5,5 +5,7 @@ temporary name and renamed into place (:mod:`.atomic`), so a killed or failed co
 leaves complete files only; an output folder is used only if it is new, empty or a
 talentsim result of the same kind (:mod:`.folders`), so that ``--overwrite`` never deletes
 what talentsim did not write; a folder that one command writes into is locked against a
-second one (:mod:`.folders`). This package imports only :mod:`talentsim.errors`.
+second one (:mod:`.folders`).
+
+May import: :mod:`talentsim.errors` only.
 """

@@ -20,7 +20,7 @@ from talentsim.model.streams import Draw
 from talentsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 # Per status of a slot (inactive, active in the US, active in China): whether it is active
 # and whether it is in China, as the float32 terms the peers' sums subtract.
@@ -28,7 +28,7 @@ _STATUS_ACTIVE = np.array([0.0, 1.0, 1.0], dtype=np.float32)
 _STATUS_IN_CHINA = np.array([0.0, 0.0, 1.0], dtype=np.float32)
 
 
-def update_peer_signals(model: TalentModel) -> None:
+def update_peer_signals(model: Model) -> None:
     """What each worker hears from their circle: the share now in China and how they fared.
 
     `fared` is the log growth of a returnee's PPP pay since return. For each worker, over
@@ -39,7 +39,7 @@ def update_peer_signals(model: TalentModel) -> None:
     and, in China, its own `fared`, so they are tabulated per (circle, status) and gathered.
     """
     people = model.people
-    in_cn = np.flatnonzero(model.in_cn)
+    in_cn = np.flatnonzero(model.step_state.in_cn)
     circle = people.view("circle")
     cn_circle = circle[in_cn]
     salary = salary_of(model, people.wage_group[in_cn], people.pay_factor[in_cn])
@@ -48,8 +48,10 @@ def update_peer_signals(model: TalentModel) -> None:
     fared = np.log(pay / people.return_pay_ppp[in_cn]).astype(np.float32)
     people.fared[in_cn] = fared
 
-    n = model.n_circles
-    status = model.active.view(np.uint8) + model.in_cn.view(np.uint8)  # 0, 1 US, 2 China
+    n = model.carried.n_circles
+    status = model.step_state.active.view(np.uint8) + model.step_state.in_cn.view(
+        np.uint8
+    )  # 0, 1 US, 2 China
     code = circle * len(_STATUS_ACTIVE)
     code += status
     counts = np.bincount(code, minlength=n * len(_STATUS_ACTIVE)).reshape(n, len(_STATUS_ACTIVE))
@@ -59,13 +61,13 @@ def update_peer_signals(model: TalentModel) -> None:
     fared_sum = np.bincount(cn_circle, weights=fared, minlength=n)[:, None]
     safe = np.maximum((members - _STATUS_ACTIVE).astype(np.float32), 1.0)
     share = ((in_china - _STATUS_IN_CHINA) / safe).astype(np.float32)
-    np.take(share, code, out=model.peer_share)
+    np.take(share, code, out=model.carried.peer_share)
     # Outside China a slot subtracts no `fared` of its own (x - 0 is x); in China it does.
-    np.take((fared_sum / safe).astype(np.float32), code, out=model.peer_fared)
+    np.take((fared_sum / safe).astype(np.float32), code, out=model.carried.peer_fared)
     cn_code = code[in_cn]
     cn_safe = safe.ravel()[cn_code]
-    model.peer_fared[in_cn] = (fared_sum.ravel()[cn_circle] - fared) / cn_safe
-    model.max_peer_share = float(model.peer_share.max()) if people.n else 0.0
+    model.carried.peer_fared[in_cn] = (fared_sum.ravel()[cn_circle] - fared) / cn_safe
+    model.carried.max_peer_share = float(model.carried.peer_share.max()) if people.n else 0.0
 
 
 def family_pull(
@@ -78,7 +80,7 @@ def family_pull(
     return f.only_child_pull * only_child + age_pull + event
 
 
-def family_pull_of(model: TalentModel, slots: np.ndarray) -> np.ndarray:
+def family_pull_of(model: Model, slots: np.ndarray) -> np.ndarray:
     """Family pull of some workers now."""
     people, t = model.people, model.t
     return family_pull(
@@ -89,7 +91,7 @@ def family_pull_of(model: TalentModel, slots: np.ndarray) -> np.ndarray:
     )
 
 
-def update_belonging(model: TalentModel) -> None:
+def update_belonging(model: Model) -> None:
     """Yearly: peers' news and belonging. Every step: family events."""
     if model.step_index % model.config.time.steps_per_year == 0:
         update_peer_signals(model)
@@ -97,14 +99,14 @@ def update_belonging(model: TalentModel) -> None:
     _family_events(model)
 
 
-def _relax_belonging(model: TalentModel, years: float) -> None:
+def _relax_belonging(model: Model, years: float) -> None:
     """The yearly relaxation, in float32: in place for everyone as in China, then the US.
 
     Workers not in the US (in China or inactive) share constant rates; only workers in the
     US need per-worker terms, so those are computed for them alone.
     """
     people, b = model.people, model.p.belonging
-    us = np.flatnonzero(model.in_us)
+    us = np.flatnonzero(model.step_state.in_us)
     bu = people.view("belong_us")
     bc = people.view("belong_cn")
     bu_us, bc_us = bu[us], bc[us]
@@ -115,7 +117,7 @@ def _relax_belonging(model: TalentModel, years: float) -> None:
     target_us = f32(b.us_gain_rate / rate_us if rate_us > 0 else 0.0)
     bu[us] = target_us + (bu_us - target_us) * f32(np.exp(-rate_us * years))
     # belong_cn: towards eP / (d + eP) in the US (per worker), towards 1 in China.
-    pull = f32(b.peer_effect) * model.peer_share[us]
+    pull = f32(b.peer_effect) * model.carried.peer_share[us]
     rate_cn = np.append(f32(b.china_decay_rate) + pull, f32(b.china_gain_rate))
     safe = np.where(rate_cn > 0, rate_cn, f32(1.0))
     keep = np.exp(-rate_cn * f32(years))  # the last entry is China's, in the same exp call
@@ -132,7 +134,7 @@ def _relax_in_place(values: np.ndarray, target: np.float32, keep: np.float32) ->
 
 
 def schedule_family_events(
-    model: TalentModel, slots: np.ndarray, after: np.ndarray, start: bool = False
+    model: Model, slots: np.ndarray, after: np.ndarray, start: bool = False
 ) -> None:
     """Draw the date of each worker's next family event after the dates `after`.
 
@@ -160,15 +162,17 @@ def schedule_family_events(
     people.family_next_event[slots] = after + (later - age)
 
 
-def _family_events(model: TalentModel) -> None:
+def _family_events(model: Model) -> None:
     """Family events (a parent's illness and the like) due in this step happen now."""
     people, f, t = model.people, model.p.family, model.t
     key = (f.event_rate_at_70, f.event_age_scale)
-    if key != model.family_key:
-        if model.family_key is not None:  # the hazard changed: the process restarts now
-            active = np.flatnonzero(model.active)
+    if key != model.carried.family_key:
+        if model.carried.family_key is not None:  # the hazard changed: the process restarts now
+            active = np.flatnonzero(model.step_state.active)
             schedule_family_events(model, active, np.full(len(active), t), start=True)
-        model.family_key = key
-    due = np.flatnonzero(model.active & (people.view("family_next_event") < t + model.dt))
+        model.carried.family_key = key
+    due = np.flatnonzero(
+        model.step_state.active & (people.view("family_next_event") < t + model.dt)
+    )
     people.family_event_time[due] = t
     schedule_family_events(model, due, people.family_next_event[due])

@@ -18,7 +18,7 @@ from talentsim.scenario.schema import Scenario
 from talentsim.taxonomy import LEVELS, MANAGER, TOP_LEVEL, Country
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 
 def reference_hazards(p: Scenario) -> np.ndarray:
@@ -94,7 +94,7 @@ def education_premium(p: Scenario) -> np.ndarray:
 
 
 def pay_factor_of(
-    model: TalentModel,
+    model: Model,
     firm: np.ndarray,
     level: np.ndarray,
     education: np.ndarray,
@@ -109,7 +109,7 @@ def pay_factor_of(
     )
 
 
-def refresh_pay_factor(model: TalentModel, slots: np.ndarray | slice | None = None) -> None:
+def refresh_pay_factor(model: Model, slots: np.ndarray | slice | None = None) -> None:
     """Recompute `pay_factor` for some slots (all used slots by default)."""
     people = model.people
     if slots is None:
@@ -123,36 +123,36 @@ def refresh_pay_factor(model: TalentModel, slots: np.ndarray | slice | None = No
     )
 
 
-def salary_of(model: TalentModel, wage_group: np.ndarray, pay_factor: np.ndarray) -> np.ndarray:
+def salary_of(model: Model, wage_group: np.ndarray, pay_factor: np.ndarray) -> np.ndarray:
     """Annual salary in the local currency (USD in the US, CNY in China)."""
     return model.macro.wage_table[wage_group] * pay_factor
 
 
-def salaries(model: TalentModel, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def salaries(model: Model, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Current salary and annual equity of some workers (local currency)."""
     people = model.people
     salary = salary_of(model, people.wage_group[slots], people.pay_factor[slots])
     return salary, salary * model.firms.equity_rate[people.employer[slots]]
 
 
-def check_pay_parameters(model: TalentModel) -> None:
+def check_pay_parameters(model: Model) -> None:
     """Rebuild every pay factor when the timeline changes a premium it contains."""
     c, pay = model.p.careers, model.p.pay
     key = (c.level_pay_premium, pay.master_premium, pay.phd_premium)
-    if key != model.pay_key:
-        if model.pay_key is not None:
+    if key != model.carried.pay_key:
+        if model.carried.pay_key is not None:
             refresh_pay_factor(model)
             model.ledger.rebuild(model.people)
-        model.pay_key = key
+        model.carried.pay_key = key
 
 
-def promotion_hazard(model: TalentModel, slots: np.ndarray) -> np.ndarray:
+def promotion_hazard(model: Model, slots: np.ndarray) -> np.ndarray:
     """Annual hazard of each worker's next promotion, by country and level."""
     people = model.people
     return level_hazard(model, people.country[slots], people.level[slots])
 
 
-def level_hazard(model: TalentModel, country: np.ndarray, level: np.ndarray) -> np.ndarray:
+def level_hazard(model: Model, country: np.ndarray, level: np.ndarray) -> np.ndarray:
     """Annual hazard of the next promotion of workers with these countries and levels."""
     us_h, cn_h = model.derived(next_step_hazards)
     table = np.concatenate([us_h, cn_h])
@@ -161,7 +161,7 @@ def level_hazard(model: TalentModel, country: np.ndarray, level: np.ndarray) -> 
 
 
 def schedule_promotions(
-    model: TalentModel,
+    model: Model,
     slots: np.ndarray,
     after: np.ndarray | float,
     draw: Draw = Draw.PROMOTION,
@@ -180,7 +180,7 @@ def schedule_promotions(
     )
 
 
-def promote(model: TalentModel) -> None:
+def promote(model: Model) -> None:
     """Workers whose scheduled promotion has come step up the ladder.
 
     Promotion dates are exponential waiting times at the hazard of the worker's level and
@@ -193,17 +193,17 @@ def promote(model: TalentModel) -> None:
     if schedule.hazard_changed(
         model, "promotions", tuple(np.concatenate(model.derived(next_step_hazards)))
     ):
-        active = np.flatnonzero(model.active)
+        active = np.flatnonzero(model.step_state.active)
         schedule_promotions(model, active, model.t, Draw.PROMOTION_START)
-    promoted = schedule.due(model, "promotion_date", model.active)
+    promoted = schedule.due(model, "promotion_date", model.step_state.active)
     country, level = people.country[promoted], people.level[promoted]
     weight, factor = people.weight[promoted], people.pay_factor[promoted]
 
     # The bamboo ceiling, observed: promotions to manager among workers in US firms.
     eligible = model.ledger.levels[Country.US * len(LEVELS) + MANAGER - 1]
-    model.flows["mgmt_eligible_us"] += float(eligible)
+    model.step_state.flows["mgmt_eligible_us"] += float(eligible)
     to_manager = (country == Country.US.value) & (level == MANAGER - 1)
-    model.flows["mgmt_promoted_us"] += float(weight[to_manager].sum())
+    model.step_state.flows["mgmt_promoted_us"] += float(weight[to_manager].sum())
 
     raise_factor = 1 + p.careers.level_pay_premium
     group = people.wage_group[promoted]

@@ -22,15 +22,14 @@ from talentsim.model.stages.careers import (
     salary_of,
     schedule_promotions,
 )
-from talentsim.model.stages.macro import CHINA_WAGE_GROUP
 from talentsim.model.stages.offers import Offers
 from talentsim.model.stages.visas import visa_risk
 from talentsim.model.streams import Draw
 from talentsim.scenario.schema import Scenario
-from talentsim.taxonomy import CN_SECTORS, REASONS, Country
+from talentsim.taxonomy import CHINA_WAGE_GROUP, CN_SECTORS, REASONS, Country
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 STAY, SWITCH, RETURN = 0, 1, 2
 CN_OTHER = CN_SECTORS.index("other")  # founders start firms in start-ups and 'other'
@@ -47,7 +46,7 @@ class JobTerms:
 
 
 def job_terms(
-    model: TalentModel,
+    model: Model,
     country: Country,
     pay_cat: np.ndarray,
     firm: np.ndarray,
@@ -60,7 +59,7 @@ def job_terms(
     factor = pay_factor_of(model, firm, level, education, pay_mult)
     total = salary_and_equity(model, country, pay_cat, firm, factor)
     upside = p.firms.startup_upside * firms.startup[firm] * firms.equity_rate[firm]
-    us_prospects, cn_prospects = model.prospects
+    us_prospects, cn_prospects = model.step_state.prospects
     if country == Country.US:
         return JobTerms(
             log_pay=np.log(total),
@@ -78,7 +77,7 @@ def job_terms(
 
 
 def salary_and_equity(
-    model: TalentModel,
+    model: Model,
     country: Country,
     pay_cat: np.ndarray,
     firm: np.ndarray,
@@ -102,7 +101,7 @@ def job_value(p: Scenario, terms: JobTerms) -> np.ndarray:
 
 
 def us_extras(
-    model: TalentModel,
+    model: Model,
     idx: np.ndarray,
     visa: np.ndarray | None = None,
     since: np.ndarray | None = None,
@@ -123,9 +122,7 @@ def us_extras(
     )
 
 
-def china_extras(
-    model: TalentModel, idx: np.ndarray, family: np.ndarray | None = None
-) -> np.ndarray:
+def china_extras(model: Model, idx: np.ndarray, family: np.ndarray | None = None) -> np.ndarray:
     """Belonging to China, family pull and peers' experience: utility of living in China.
 
     `family`, the workers' family pull (:func:`talentsim.model.stages.belonging.family_pull_of`), is
@@ -135,16 +132,20 @@ def china_extras(
     w = p.decisions.weights
     if family is None:
         family = family_pull_of(model, idx)
-    return w.belonging * people.belong_cn[idx] + w.family * family + w.peers * model.peer_fared[idx]
+    return (
+        w.belonging * people.belong_cn[idx]
+        + w.family * family
+        + w.peers * model.carried.peer_fared[idx]
+    )
 
 
-def gumbel(model: TalentModel, draw: Draw, slots: np.ndarray, columns: int) -> np.ndarray:
+def gumbel(model: Model, draw: Draw, slots: np.ndarray, columns: int) -> np.ndarray:
     """Standard Gumbel noise, one row per deciding slot (counter-based, per slot)."""
     u = model.streams.slot_uniform(draw, model.tick, slots, columns)
     return -np.log(-np.log(u))
 
 
-def decide(model: TalentModel, offers: Offers) -> None:
+def decide(model: Model, offers: Offers) -> None:
     """Every worker holding an offer (or forced out) chooses; returns and switches apply.
 
     Workers whose only offer is from another US firm compare staying and switching, which
@@ -174,7 +175,7 @@ def decide(model: TalentModel, offers: Offers) -> None:
         apply_return(model, offers, cn[rows], back, reasons)
 
 
-def switch_gain(model: TalentModel, offers: Offers, rows: np.ndarray) -> np.ndarray:
+def switch_gain(model: Model, offers: Offers, rows: np.ndarray) -> np.ndarray:
     """Utility of switching to the offered US firm minus that of staying.
 
     Same country, level and degree: only the firm's wage level and equity, the personal pay
@@ -196,7 +197,7 @@ def switch_gain(model: TalentModel, offers: Offers, rows: np.ndarray) -> np.ndar
 
 
 def _weigh_all_options(
-    model: TalentModel, offers: Offers, rows: np.ndarray
+    model: Model, offers: Offers, rows: np.ndarray
 ) -> tuple[np.ndarray, JobTerms, JobTerms, tuple[np.ndarray, np.ndarray]]:
     """Choices of the workers in `rows` (who hold a Chinese offer).
 
@@ -242,7 +243,7 @@ def _weigh_all_options(
     return choice, stay, back, (family, risk)
 
 
-def _switch(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:
+def _switch(model: Model, offers: Offers, rows: np.ndarray) -> None:
     """Move the workers in `rows` to the US firm that made them an offer.
 
     Only their firm and pay change (same country, level and wage group).
@@ -270,7 +271,7 @@ def _subset(terms: JobTerms, rows: np.ndarray) -> JobTerms:
 
 
 def reason_mask(
-    model: TalentModel,
+    model: Model,
     idx: np.ndarray,
     stay: JobTerms,
     back: JobTerms,
@@ -308,7 +309,7 @@ def reason_mask(
 
 
 def apply_return(
-    model: TalentModel,
+    model: Model,
     offers: Offers,
     returning: np.ndarray,
     back: JobTerms,
@@ -361,7 +362,7 @@ def apply_return(
 
 
 def _count_returns(
-    model: TalentModel,
+    model: Model,
     weight: np.ndarray,
     segment: np.ndarray,
     level: np.ndarray,
@@ -369,8 +370,8 @@ def _count_returns(
     forced: np.ndarray,
 ) -> None:
     """Add this step's returns to the flows (from the returnees' state before the move)."""
-    model.flows["returns"] += float(weight.sum())
-    model.flows["forced_returns"] += float(weight[forced].sum())
-    model.flows["returns_experienced"] += float(weight[level > 0].sum())
-    model.returns_by_segment += np.bincount(segment, weights=weight, minlength=4)
-    model.returns_by_sector += np.bincount(sector, weights=weight, minlength=5)
+    model.step_state.flows["returns"] += float(weight.sum())
+    model.step_state.flows["forced_returns"] += float(weight[forced].sum())
+    model.step_state.flows["returns_experienced"] += float(weight[level > 0].sum())
+    model.step_state.returns_by_segment += np.bincount(segment, weights=weight, minlength=4)
+    model.step_state.returns_by_sector += np.bincount(sector, weights=weight, minlength=5)

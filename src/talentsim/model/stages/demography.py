@@ -13,7 +13,7 @@ from talentsim.scenario.schema import Scenario
 from talentsim.taxonomy import NO_SKILL, SEGMENTS, SV_TECH, US_SECTOR_OF_SEGMENT, Country, Visa
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 #: Age at graduation and years of study in the US, by degree (structural assumptions).
 GRADUATION_AGE = np.array([22.5, 24.5, 29.0])
@@ -44,7 +44,7 @@ def education_cdf(p: Scenario) -> np.ndarray:
 
 
 def create_workers(
-    model: TalentModel,
+    model: Model,
     count: int,
     gen: np.random.Generator,
     years_since_graduation: np.ndarray | None,
@@ -166,7 +166,7 @@ def _initial_levels(p: Scenario, ysg: np.ndarray, u: np.ndarray) -> np.ndarray:
     return level
 
 
-def _form_circles(model: TalentModel, new: slice, segment: np.ndarray) -> None:
+def _form_circles(model: Model, new: slice, segment: np.ndarray) -> None:
     """Put new workers into peer circles of `population.peer_links` + 1 classmates.
 
     Within each segment the new workers, in slot order (for the starting pool, order of
@@ -182,12 +182,12 @@ def _form_circles(model: TalentModel, new: slice, segment: np.ndarray) -> None:
         chunk = np.arange(len(rows)) // size
         if len(rows) > 1 and len(rows) % size == 1:
             chunk[-1] -= 1  # no circle of one
-        circle[rows] = model.n_circles + chunk
-        model.n_circles += int(chunk[-1]) + 1
+        circle[rows] = model.carried.n_circles + chunk
+        model.carried.n_circles += int(chunk[-1]) + 1
     model.people.circle[new] = circle
 
 
-def initialise(model: TalentModel) -> None:
+def initialise(model: Model) -> None:
     """Create the starting pool with a spread of years since graduation."""
     p = model.p
     gen = model.streams.generator(Draw.INIT, 0)
@@ -198,13 +198,13 @@ def initialise(model: TalentModel) -> None:
     create_workers(model, count, gen, np.sort(np.minimum(ysg, max_ysg))[::-1])
 
 
-def is_graduation_step(model: TalentModel) -> bool:
+def is_graduation_step(model: Model) -> bool:
     """Whether the year's graduates enter in the current step."""
     steps = model.config.time.steps_per_year
     return model.step_index % steps == (model.p.entry.month - 1) * steps // 12
 
 
-def entry(model: TalentModel) -> None:
+def entry(model: Model) -> None:
     """The year's graduates join the pool in the graduation step.
 
     Their number is deterministic (the expected inflow, with the fraction carried over), so
@@ -215,16 +215,16 @@ def entry(model: TalentModel) -> None:
     p = model.p
     years = model.t - model.config.time.start
     expected = p.entry.rate * model.config.population.agents * np.exp(p.entry.growth * years)
-    model.entry_carry += expected
-    count = int(model.entry_carry)
-    model.entry_carry -= count
+    model.carried.entry_carry += expected
+    count = int(model.carried.entry_carry)
+    model.carried.entry_carry -= count
     if count:
         gen = model.streams.generator(Draw.ENTRY, model.tick)
         new = create_workers(model, count, gen, None)
-        model.flows["entrants"] += float(model.people.weight[new].sum())
+        model.step_state.flows["entrants"] += float(model.people.weight[new].sum())
 
 
-def exit_pool(model: TalentModel) -> None:
+def exit_pool(model: Model) -> None:
     """Workers whose scheduled exit (retirement, or leaving at the attrition rate) has come."""
     people = model.people
     schedule.refresh_schedules(model)
@@ -233,5 +233,5 @@ def exit_pool(model: TalentModel) -> None:
     people.active[leaving] = False
     weight = people.weight[leaving]
     in_us = people.country[leaving] == Country.US.value
-    model.flows["exits"] += float(weight[in_us].sum())
-    model.flows["exits_china"] += float(weight[~in_us].sum())
+    model.step_state.flows["exits"] += float(weight[in_us].sum())
+    model.step_state.flows["exits_china"] += float(weight[~in_us].sum())

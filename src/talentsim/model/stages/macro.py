@@ -13,22 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from talentsim.scenario.schema import Scenario
-from talentsim.taxonomy import CN_SECTORS
+from talentsim.taxonomy import CN_SECTORS, US_PAY_CATEGORIES
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
-
-#: US pay categories: the three sv_tech skills, then the other segments.
-US_PAY_CATEGORIES: tuple[str, ...] = (
-    "software",
-    "ai_ml",
-    "hardware",
-    "finance",
-    "academia",
-    "business_other",
-)
-#: Wage group of a worker in a Chinese firm of sector k: CHINA_WAGE_GROUP + k.
-CHINA_WAGE_GROUP = len(US_PAY_CATEGORIES)
+    from talentsim.model.state import Model
 
 
 def _china_rates(p: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -62,7 +50,7 @@ class MacroState:
     programme: float = 0.0
 
 
-def update_macro(model: TalentModel) -> None:
+def update_macro(model: Model) -> None:
     """Advance the indices by the previous step's growth and read this step's drivers."""
     m, p, base, dt = model.macro, model.p, model.config, model.dt
     if model.step_index > 0:  # indices stay at their start values during the burn-in

@@ -12,25 +12,12 @@ import numpy as np
 
 from talentsim.model.ledger import recount
 from talentsim.model.stages.careers import reference_hazards
-from talentsim.model.stages.macro import CHINA_WAGE_GROUP
-from talentsim.taxonomy import CN_SECTORS, MANAGER, SEGMENTS
+from talentsim.taxonomy import CHINA_WAGE_GROUP, CN_SECTORS, MANAGER, SEGMENTS
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 #: Flows accumulated during a step (reset at its start).
-FLOW_NAMES: tuple[str, ...] = (
-    "entrants",
-    "exits",
-    "exits_china",
-    "returns",
-    "forced_returns",
-    "returns_experienced",
-    "remigrants",
-    "status_lost",
-    "mgmt_eligible_us",
-    "mgmt_promoted_us",
-)
 
 
 def timeseries_columns() -> list[str]:
@@ -62,9 +49,9 @@ def timeseries_columns() -> list[str]:
     return columns
 
 
-def record(model: TalentModel) -> dict[str, float]:
+def record(model: Model) -> dict[str, float]:
     """The record of the step that just ended."""
-    people, flows, dt = model.people, model.flows, model.dt
+    people, flows, dt = model.people, model.step_state.flows, model.dt
     k = len(SEGMENTS)
     stock, factor = model.ledger.stock, model.ledger.pay
     if model.audit:  # recount every worker and check the ledger against the count
@@ -105,7 +92,7 @@ def record(model: TalentModel) -> dict[str, float]:
     for i, s in enumerate(SEGMENTS):
         row[f"in_us_{s}"] = float(in_us_seg[i])
         row[f"returned_{s}"] = float(cn_seg[i])
-        row[f"returns_{s}"] = float(model.returns_by_segment[i])
+        row[f"returns_{s}"] = float(model.step_state.returns_by_segment[i])
     for i, s in enumerate(CN_SECTORS):
-        row[f"returns_to_{s}"] = float(model.returns_by_sector[i])
+        row[f"returns_to_{s}"] = float(model.step_state.returns_by_sector[i])
     return row

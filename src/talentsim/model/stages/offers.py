@@ -28,7 +28,7 @@ from talentsim.taxonomy import (
 )
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _education_multiplier(p: Scenario) -> np.ndarray:
     return np.array([o.bachelor_multiplier, 1.0, o.phd_multiplier])
 
 
-def china_offer_hazard(model: TalentModel, slots: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def china_offer_hazard(model: Model, slots: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Annual hazard of a Chinese offer for some workers in the US.
 
     china_rate x (sector weights summed for the segment) x degree multiplier
@@ -97,13 +97,13 @@ def china_offer_hazard(model: TalentModel, slots: np.ndarray, weights: np.ndarra
     people, o = model.people, model.p.offers
     education, level = people.education[slots], people.level[slots]
     profile = model.derived(_education_multiplier)[education] * (1 + o.level_multiplier * level)
-    reach = 1 + o.peer_reach * model.peer_share[slots].astype(np.float64)
+    reach = 1 + o.peer_reach * model.carried.peer_share[slots].astype(np.float64)
     programme = 1 + model.macro.programme * eligible(education, level, people.skill[slots])
     sector_total = o.china_rate * weights.sum(axis=1)
     return sector_total[people.segment[slots]] * profile * reach * programme
 
 
-def china_offer_hazard_bound(model: TalentModel, weights: np.ndarray) -> float:
+def china_offer_hazard_bound(model: Model, weights: np.ndarray) -> float:
     """An upper bound of :func:`china_offer_hazard` over all workers."""
     o = model.p.offers
     return (
@@ -111,12 +111,12 @@ def china_offer_hazard_bound(model: TalentModel, weights: np.ndarray) -> float:
         * float(weights.sum(axis=1).max())
         * float(model.derived(_education_multiplier).max())
         * (1 + o.level_multiplier * TOP_LEVEL)
-        * (1 + o.peer_reach * model.max_peer_share)
+        * (1 + o.peer_reach * model.carried.max_peer_share)
         * (1 + model.macro.programme)
     )
 
 
-def draw_offers(model: TalentModel) -> Offers:
+def draw_offers(model: Model) -> Offers:
     """Who in the US holds a Chinese or a US offer this step, and on what terms.
 
     A worker gets a Chinese offer when their uniform draw falls below their offer
@@ -125,16 +125,16 @@ def draw_offers(model: TalentModel) -> Offers:
     """
     people, dt, step = model.people, model.dt, model.tick
     weights = sector_weights(model.derived(offer_fit), model.macro.cn_demand)
-    forced = model.forced
+    forced = model.step_state.forced
 
     u_cn = model.streams.slot_bits(Draw.CHINA_OFFER, step, people.n)
     bound = -np.expm1(-china_offer_hazard_bound(model, weights) * dt)
-    candidates = np.flatnonzero(model.in_us & u_cn.below(bound))
+    candidates = np.flatnonzero(model.step_state.in_us & u_cn.below(bound))
     hazard = china_offer_hazard(model, candidates, weights)
     has_cn = forced.copy()
     has_cn[candidates[u_cn.at(candidates) < -np.expm1(-hazard * dt)]] = True
 
-    arrived = schedule.due(model, "us_offer_date", model.in_us)
+    arrived = schedule.due(model, "us_offer_date", model.step_state.in_us)
     schedule.schedule_us_offers(model, arrived, people.us_offer_date[arrived])
     has_us = np.zeros(people.n, dtype=bool)
     has_us[arrived] = True
@@ -149,7 +149,7 @@ def draw_offers(model: TalentModel) -> Offers:
     return offers
 
 
-def _china_terms(model: TalentModel, offers: Offers, rows: np.ndarray, weights: np.ndarray) -> None:
+def _china_terms(model: Model, offers: Offers, rows: np.ndarray, weights: np.ndarray) -> None:
     """Sector, firm, level and pay of the Chinese offers in `rows` of `offers`.
 
     Counter-based draws per slot, so that a worker's terms do not depend on who else holds
@@ -183,7 +183,7 @@ def _offer_sectors(weights: np.ndarray, segment: np.ndarray, u: np.ndarray) -> n
     return np.minimum(below, len(CN_SECTORS) - 1)
 
 
-def _us_terms(model: TalentModel, offers: Offers, rows: np.ndarray) -> None:
+def _us_terms(model: Model, offers: Offers, rows: np.ndarray) -> None:
     """Firm and pay of the US offers in `rows` of `offers` (another firm of the sector)."""
     people, o, step = model.people, model.p.offers, model.tick
     slots = offers.idx[rows]

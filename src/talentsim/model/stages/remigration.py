@@ -19,10 +19,10 @@ from talentsim.model.streams import Draw
 from talentsim.taxonomy import US_SECTOR_OF_SEGMENT, Country, Visa
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 
-def permanent_status(model: TalentModel, slots: np.ndarray) -> np.ndarray:
+def permanent_status(model: Model, slots: np.ndarray) -> np.ndarray:
     """Whether returnees still hold US permanent status.
 
     Permanent residents who had held it for `visas.naturalisation_years` before returning are
@@ -36,11 +36,11 @@ def permanent_status(model: TalentModel, slots: np.ndarray) -> np.ndarray:
     return permanent & ((held >= v.naturalisation_years) | (abroad < v.permanent_lapse_years))
 
 
-def remigrate(model: TalentModel) -> None:
+def remigrate(model: Model) -> None:
     """Returnees with a US offer decide whether to move back to the US."""
     people, p, step = model.people, model.p, model.tick
     # Workers in China since before this step's decisions (not those who just returned).
-    idx = schedule.due(model, "us_offer_date", model.in_cn)
+    idx = schedule.due(model, "us_offer_date", model.step_state.in_cn)
     schedule.schedule_us_offers(model, idx, people.us_offer_date[idx])
     if len(idx) == 0:
         return
@@ -108,4 +108,4 @@ def remigrate(model: TalentModel) -> None:
     model.ledger.add(people, movers)
     schedule.schedule_us_offers(model, movers, model.t, Draw.US_OFFER_MOVE)  # US hazards now
     schedule_promotions(model, movers, model.t, Draw.PROMOTION_MOVE)
-    model.flows["remigrants"] += float(people.weight[movers].sum())
+    model.step_state.flows["remigrants"] += float(people.weight[movers].sum())

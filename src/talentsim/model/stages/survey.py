@@ -20,7 +20,7 @@ from talentsim.scenario.observation import SurveyConfig
 from talentsim.taxonomy import CN_SECTORS, REASONS, SURVEY_LEVEL_OF_LEVEL, SURVEY_LEVELS, Country
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 SECTOR = "employment sector of returnees"
 LEVEL = "position level of employed returnees"
@@ -46,7 +46,7 @@ def sample_size(config: SurveyConfig, year: int) -> int:
     return config.sample_size.get(year, config.default_sample_size)
 
 
-def is_survey_step(model: TalentModel) -> bool:
+def is_survey_step(model: Model) -> bool:
     """Whether the survey is fielded in the current step."""
     steps = model.config.time.steps_per_year
     return (
@@ -55,14 +55,14 @@ def is_survey_step(model: TalentModel) -> bool:
     )
 
 
-def recency_weights(model: TalentModel, idx: np.ndarray) -> np.ndarray:
+def recency_weights(model: Model, idx: np.ndarray) -> np.ndarray:
     """Sampling weight of each returnee in idx: people times recency."""
     people = model.people
     since = model.t - people.return_time[idx]
     return people.weight[idx] * np.exp(-since / model.config.survey.recency_years)
 
 
-def field_survey(model: TalentModel) -> list[dict[str, object]]:
+def field_survey(model: Model) -> list[dict[str, object]]:
     """Run the survey now; return its rows (one per measure and category)."""
     people, year = model.people, model.year
     idx = np.flatnonzero(people.view("active") & (people.view("country") == Country.CHINA.value))

@@ -11,7 +11,7 @@ from talentsim.scenario.schema import Scenario
 from talentsim.taxonomy import EDUCATION, SEGMENTS, Visa
 
 if TYPE_CHECKING:
-    from talentsim.model.model import TalentModel
+    from talentsim.model.state import Model
 
 ACADEMIA = SEGMENTS.index("academia")  # universities are exempt from the H-1B cap
 BACHELOR = EDUCATION.index("bachelor")
@@ -29,13 +29,13 @@ def opt_years(p: Scenario, stem: np.ndarray) -> np.ndarray:
     return np.where(stem, p.visas.opt_years_stem, p.visas.opt_years_other)
 
 
-def is_lottery_step(model: TalentModel) -> bool:
+def is_lottery_step(model: Model) -> bool:
     """Whether the H-1B lottery falls in the current step."""
     steps = model.config.time.steps_per_year
     return model.step_index % steps == (model.p.visas.lottery_month - 1) * steps // 12
 
 
-def update_visas(model: TalentModel) -> None:
+def update_visas(model: Model) -> None:
     """Move workers in the US through visa statuses; flag those who lose status.
 
     One uniform per worker decides whichever transition their status allows: winning the
@@ -44,7 +44,7 @@ def update_visas(model: TalentModel) -> None:
     people, p, dt, t = model.people, model.p, model.dt, model.t
     bits = model.streams.slot_bits(Draw.VISA, model.tick, people.n)
     # Work on the workers in the US without permanent status (a minority), by index.
-    temp = np.flatnonzero(model.in_us & (people.view("visa") < Visa.PERMANENT.value))
+    temp = np.flatnonzero(model.step_state.in_us & (people.view("visa") < Visa.PERMANENT.value))
     visa = people.visa[temp]
     u = bits.at(temp)
     clock = t - people.visa_since[temp]
@@ -68,11 +68,11 @@ def update_visas(model: TalentModel) -> None:
     changed = temp[won | filed | granted]
     people.visa[changed] += 1  # each change moves one status up: OPT -> H-1B -> pending -> PR
     people.visa_since[changed] = t
-    model.forced[expired] = True
-    model.flows["status_lost"] += float(people.weight[expired].sum())
+    model.step_state.forced[expired] = True
+    model.step_state.flows["status_lost"] += float(people.weight[expired].sum())
 
 
-def lotteries_left(model: TalentModel, opt_end: np.ndarray) -> np.ndarray:
+def lotteries_left(model: Model, opt_end: np.ndarray) -> np.ndarray:
     """Number of H-1B lotteries after the current step and before `opt_end` (a date).
 
     Counted in whole steps, so that no floating-point rounding moves a lottery.
@@ -86,7 +86,7 @@ def lotteries_left(model: TalentModel, opt_end: np.ndarray) -> np.ndarray:
 
 
 def visa_risk(
-    model: TalentModel,
+    model: Model,
     slots: np.ndarray,
     visa: np.ndarray | None = None,
     since: np.ndarray | None = None,
