@@ -36,3 +36,12 @@ def small_baseline() -> Scenario:
 @pytest.fixture(scope="session")
 def small_run(small_baseline: Scenario) -> RunResult:
     return run_scenario(small_baseline)
+
+
+@pytest.fixture
+def faults():
+    """Fault injection in this process's sweeps (tests/faults.py); the module, for its names."""
+    import faults as module
+
+    module.install()
+    return module

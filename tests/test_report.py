@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from matplotlib import image as mpimg
 
+from faults import FAIL_RUNS
 from talentsim.cli import main
-from talentsim.runs.sweep import FAIL_RUNS
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL_RUN = [
@@ -150,7 +150,7 @@ def test_sweep_report_has_outcome_plots_heatmaps_and_a_table(sweep: Path, tmp_pa
     assert row["median"] == pytest.approx(diff.median()) and row["pairs"] == 2
 
 
-def test_sweep_with_a_failed_run_reports_what_is_missing(tmp_path: Path) -> None:
+def test_sweep_with_a_failed_run_reports_what_is_missing(tmp_path: Path, faults) -> None:
     (tmp_path / "tiny.yaml").write_text(TINY_SWEEP)
     folder = tmp_path / "failing"
     ran = _invoke(
@@ -176,7 +176,7 @@ def test_sweep_with_a_failed_run_reports_what_is_missing(tmp_path: Path) -> None
     assert used.to_dict() == {0: 2, 1: 1, 2: 1, 3: 2}
 
 
-def test_a_sweep_whose_runs_all_failed_exits_2(tmp_path: Path) -> None:
+def test_a_sweep_whose_runs_all_failed_exits_2(tmp_path: Path, faults) -> None:
     (tmp_path / "tiny.yaml").write_text(TINY_SWEEP)
     every = ",".join(f"{p}:{r}" for p in range(4) for r in range(2))
     ran = _invoke(

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from SALib.sample import sobol
 
+from faults import FAIL_RUNS
 from talentsim.cli import main
-from talentsim.runs.sweep import FAIL_RUNS
 from talentsim.scenario.loader import load_scenario
 from talentsim.sensitivity.plan import parameter_problem
 
@@ -151,7 +151,7 @@ def test_running_again_reruns_nothing(sobol_run: Path, tiny: Path) -> None:
     assert {f: f.stat().st_mtime_ns for f in (sobol_run / "runs").glob("*.parquet")} == stamps
 
 
-def test_morris_gives_mu_star_and_sigma_with_intervals(tiny: Path) -> None:
+def test_morris_gives_mu_star_and_sigma_with_intervals(tiny: Path, faults) -> None:
     out = tiny.parent / "morris"
     args = ["--method", "morris", "--n", "4", "--replicates", "1"]
     failed = CliRunner().invoke(

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from faults import FAIL_RUNS, KILL_MARKER, KILL_RUN, environment
 from talentsim.cli import main
 from talentsim.runs.designs import DesignError, design_points
-from talentsim.runs.sweep import FAIL_RUNS, KILL_MARKER, KILL_RUN, plan_sweep
+from talentsim.runs.sweep import plan_sweep
 from talentsim.scenario.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,7 +133,7 @@ def test_kill_9_then_resume_equals_an_uninterrupted_sweep(reference: Path, tmp_p
     assert not list(out.rglob(".*.tmp"))
 
 
-def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path: Path) -> None:
+def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path: Path, faults) -> None:
     out = tmp_path / "failing"
     result = _sweep(out, "--workers", "1", "--retries", "2", env={FAIL_RUNS: "4:1"})
     assert result.exit_code == 1
@@ -151,7 +152,7 @@ def test_a_failing_run_is_recorded_and_the_others_complete(tmp_path: Path) -> No
 
 def test_a_dask_worker_that_dies_has_its_run_redone(tmp_path: Path, reference: Path) -> None:
     marker = tmp_path / "killed-once"
-    env = {KILL_RUN: "5:0", KILL_MARKER: str(marker)}
+    env = environment(**{KILL_RUN: "5:0", KILL_MARKER: str(marker)})
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the local cluster's workers inherit these
     try:

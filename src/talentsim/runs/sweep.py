@@ -8,7 +8,6 @@ running the same sweep again skips what is stored.
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 from collections.abc import Callable
@@ -31,13 +30,6 @@ from talentsim.scenario.loader import LoadedScenario, resolved_yaml, scenario_ha
 from talentsim.scenario.schema import Scenario
 from talentsim.storage.folders import check_output, folder_lock
 from talentsim.taxonomy import CN_SECTORS
-
-#: Environment variables that make chosen runs fail, for testing fault handling:
-#: "POINT:REPLICATE,..." raise an error; "POINT:REPLICATE" in the second one ends the
-#: worker process abruptly the first time (the file named by the third marks that).
-FAIL_RUNS = "TALENTSIM_TEST_FAIL_RUNS"
-KILL_RUN = "TALENTSIM_TEST_KILL_WORKER_RUN"
-KILL_MARKER = "TALENTSIM_TEST_KILL_WORKER_MARKER"
 
 
 @dataclass(frozen=True)
@@ -126,17 +118,22 @@ def plan_sweep(
     return SweepPlan(loaded, design, runs, folder, base_dir, largest)
 
 
+def simulate_point(base: Scenario, spec: RunSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables of one run of a sweep, with `point` and `replicate` columns first."""
+    scenario = point_scenario(base, dict(spec.values))
+    sequence = np.random.SeedSequence(spec.entropy, spawn_key=spec.spawn_key)
+    result = simulate(scenario, spec.replicate, seed_sequence=sequence)
+    ts, survey = result.timeseries, result.survey
+    ts.insert(0, "point", spec.point)
+    survey.insert(0, "point", spec.point)
+    return ts, survey
+
+
 def run_one(base: Scenario, spec: RunSpec) -> dict[str, Any]:
     """Run one point and replicate; never raises (a failure is returned as a result)."""
     start = time.perf_counter()
     try:
-        _test_faults(spec)
-        scenario = point_scenario(base, dict(spec.values))
-        sequence = np.random.SeedSequence(spec.entropy, spawn_key=spec.spawn_key)
-        result = simulate(scenario, spec.replicate, seed_sequence=sequence)
-        ts, survey = result.timeseries, result.survey
-        ts.insert(0, "point", spec.point)
-        survey.insert(0, "point", spec.point)
+        ts, survey = simulate_point(base, spec)
         row = outcome_row(spec, ts, survey)
         row["model_seconds"] = time.perf_counter() - start
         return {"row": row, "timeseries": ts, "survey": survey}
@@ -198,16 +195,6 @@ def outcome_row(spec: RunSpec, ts: pd.DataFrame, survey: pd.DataFrame) -> dict[s
         for year in sorted(set(sectors["year"])):
             row.setdefault(f"survey_{year}_{category}", float("nan"))
     return row
-
-
-def _test_faults(spec: RunSpec) -> None:
-    wanted = f"{spec.point}:{spec.replicate}"
-    if wanted in os.environ.get(FAIL_RUNS, "").split(","):
-        raise RuntimeError(f"run {spec.label} fails on purpose ({FAIL_RUNS})")
-    marker = os.environ.get(KILL_MARKER)
-    if os.environ.get(KILL_RUN) == wanted and marker and not Path(marker).exists():
-        Path(marker).write_text("killed once\n")
-        os._exit(17)  # the worker process dies without a word
 
 
 def sweep_manifest(plan: SweepPlan, executor: Executor) -> dict[str, Any]:
