@@ -78,3 +78,8 @@ def test_calibrated_defaults_are_the_baseline_calibrations_free_parameters() -> 
         assert defaults[key] == value, key
         low, high = prior_bounds(priors[key])
         assert low <= value <= high, (key, value, low, high)
+
+
+def test_the_shipped_json_schema_is_current() -> None:
+    shipped = (REPO / "src" / "talentsim" / "data" / "scenario.schema.json").read_text()
+    assert shipped == docgen.json_schema(), "run: python -m talentsim.scenario.docgen ."

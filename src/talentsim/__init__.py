@@ -16,7 +16,6 @@ start fast.
 
 import os
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 # The model's array passes are memory-bound and make no use of BLAS threads, which only
@@ -24,11 +23,6 @@ from typing import Any
 # user says otherwise (this takes effect when numpy has not been imported yet).
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
-
-try:
-    __version__ = version("talentsim")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
 
 #: Public name -> the module that defines it.
 _EXPORTS = {
@@ -53,7 +47,19 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("talentsim")
+    except PackageNotFoundError:  # running from a source tree without installation
+        return "0.0.0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read when asked: importlib.metadata costs 70 ms at start-up
+        globals()["__version__"] = value = _version()
+        return value
     if name in _EXPORTS:
         value = getattr(import_module(_EXPORTS[name]), name)
         globals()[name] = value

@@ -8,11 +8,15 @@ talentsim's lightest modules are imported here: `talentsim --help` starts at onc
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
 
-from talentsim import __version__
+# pydantic looks for plugins through importlib.metadata at import (20 ms); the command line
+# uses none.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 from talentsim.cli.common import InputError
 from talentsim.errors import TalentsimError
 from talentsim.runs.processes import exit_cleanly_on_termination
@@ -36,7 +40,7 @@ class Commands(click.Group):
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="talentsim")
+@click.version_option(package_name="talentsim", prog_name="talentsim")
 def main() -> None:
     """talentsim: an agent-based model of Chinese-born tech talent returning from the US.
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from talentsim.cli.common import InputError, load, overrides_option, progress, quiet_option
 
-#: The JSON Schema's id: `schema --out` replaces only a file that holds it.
+#: The JSON Schema's id: `schema --out` replaces only a file that holds it (docgen's).
 SCHEMA_ID = "https://talentsim.org/schema/scenario.json"
 
 
@@ -96,17 +95,13 @@ def validate(files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 )
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of scenario files (for editor completion)."""
-    from talentsim.scenario.schema import Scenario
+    from importlib import resources
+
     from talentsim.storage.atomic import write_text
     from talentsim.storage.folders import read_small_text
 
-    document = Scenario.model_json_schema(by_alias=True)
-    document = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        **document,
-    }
-    text = json.dumps(document, indent=2) + "\n"
+    # generated from the schema by docgen and shipped (tests/test_docs.py keeps it current)
+    text = (resources.files("talentsim") / "data" / "scenario.schema.json").read_text("utf-8")
     if out is None:
         click.echo(text, nl=False)
         return

@@ -9,6 +9,7 @@ Run ``python -m talentsim.scenario.docgen`` to rewrite both (the tests fail when
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -145,8 +146,23 @@ def _emit(model: BaseModel, depth: int, out: list[str], prefix: str = "") -> Non
         out.append(f"{indent}{text}  # {_comment(info, prefix + name)}")
 
 
+#: The JSON Schema's id; `talentsim schema --out` replaces only a file that holds it.
+SCHEMA_ID = "https://talentsim.org/schema/scenario.json"
+
+
+def json_schema() -> str:
+    """The JSON Schema of scenario files, as text (shipped in data/, printed by the CLI)."""
+    document = Scenario.model_json_schema(by_alias=True)
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **document,
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
 def write_docs(root: Path) -> list[Path]:
-    """Rewrite the generated parts of docs/ODD.md and scenarios/baseline.yaml under root."""
+    """Rewrite the generated files under root: docs/ODD.md's table, baseline.yaml, the schema."""
     written = []
     odd = root / "docs" / "ODD.md"
     text = odd.read_text(encoding="utf-8")
@@ -159,6 +175,9 @@ def write_docs(root: Path) -> list[Path]:
     head = text.split(BASELINE_MARK, 1)[0]
     baseline.write_text(f"{head}{BASELINE_MARK}\n{baseline_yaml()}", encoding="utf-8")
     written.append(baseline)
+    schema = root / "src" / "talentsim" / "data" / "scenario.schema.json"
+    schema.write_text(json_schema(), encoding="utf-8")
+    written.append(schema)
     return written
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,8 @@ NO_EXTENDS = (
     "schema's defaults alone, without the baseline's timeline"
 )
 
+#: YAML's safe loader, in C where libyaml is installed (several times faster).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: Tags a key may have: text, or a whole number (the years of survey.sample_size).
 TEXT_OR_YEAR = frozenset({"tag:yaml.org,2002:str", "tag:yaml.org,2002:int"})
 
@@ -46,6 +47,8 @@ Tree = tuple[dict[str, Any], dict[KeyPath, Origin], list[Path]]
 
 def library() -> Path:
     """The folder of the scenarios shipped with the package."""
+    from importlib import resources
+
     return Path(str(resources.files("talentsim") / "data" / "scenarios"))
 
 
@@ -197,13 +200,14 @@ def parse_yaml(
 
     The parser's description of a problem is shown for the user's own file only.
     """
+    loader = SAFE_LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()  # parsed once, into nodes that keep their lines
         _count_nodes(node, shown)
         origins: dict[KeyPath, Origin] = {}
         if node is not None:
             _record_lines(node, (), shown, origins)
-        data = yaml.safe_load(text)
+        data = loader.construct_document(node) if node is not None else None
     except ScenarioError:
         raise
     except yaml.YAMLError as err:
@@ -215,6 +219,8 @@ def parse_yaml(
         raise safe((shown, None), "", "is nested too deeply to be a scenario file") from None
     except ValueError:  # e.g. an integer of more digits than Python converts
         raise safe((shown, None), "", "malformed YAML: a number too long to read") from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}, {}
     if not isinstance(data, dict):

@@ -8,7 +8,6 @@ them.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import BaseModel
@@ -106,6 +105,8 @@ def allowed_keys(path: KeyPath) -> list[str]:
 
 def did_you_mean(word: str, choices: list[str]) -> str | None:
     """The choice closest to `word`, if one is close enough to be a typo."""
+    import difflib
+
     matches = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return matches[0] if matches else None
 
