@@ -9,6 +9,7 @@ test_faults.py.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -35,6 +36,24 @@ class Case:
     status: int = 2
     never: list[str] = field(default_factory=list)  # the message must hold none
     kept: dict[str, str] = field(default_factory=dict)  # files that must be left as they were
+    links: dict[str, str] = field(default_factory=dict)  # symbolic links: name -> target
+
+
+#: Numeric parameters of [0, 0.5] or wider, for designs of many parameters.
+SWEEPABLE = [
+    "macro.tension", "visas.h1b_approval_rate", "visas.h1b_lottery_rate", "offers.china_rate",
+    "offers.us_rate", "entry.rate", "exit.attrition_rate", "careers.bamboo_penalty_management",
+    "careers.bamboo_penalty_executive", "careers.returnee_step_up", "belonging.initial_us",
+    "belonging.initial_china", "population.only_child_share", "offers.founder_rate",
+    "family.event_rate_at_70", "offers.phd_multiplier", "offers.bachelor_multiplier",
+    "offers.level_multiplier", "offers.peer_reach", "offers.offer_sd", "decisions.weights.salary",
+]  # fmt: skip
+
+
+def lhs_block(points: int, parameters: int) -> str:
+    """A Latin hypercube sweep of `points` points over the first `parameters` SWEEPABLE."""
+    ranges = "".join(f"    {key}: {{range: [0.0, 0.5]}}\n" for key in SWEEPABLE[:parameters])
+    return f"sweep:\n  design: lhs\n  points: {points}\n  parameters:\n{ranges}"
 
 
 def scenario_case(text: str, words: list[str], **kw) -> Case:
@@ -220,7 +239,7 @@ CASES: dict[str, Case] = {
             "s.yaml": BASE + "sweep: {design: table, table: shadow}\n",
         },
         ["sweep", "{dir}/s.yaml", "--out", "{dir}/out", "--dry-run"],
-        ["sweep.table", "not a table of points", "content is not shown"],
+        ["sweep.table", "not headed by a numeric scenario parameter", "content is not shown"],
         never=[SECRET, "daemon"],
     ),
     "targets_that_are_not_targets": Case(
@@ -361,6 +380,181 @@ CASES: dict[str, Case] = {
         ["run", "--set", "time.start=2019", "--out", "{dir}/out"],
         ["baseline.yaml", "timeline[0]", "--set time.start=2019"],
     ),
+    # --------------------------------------------------------------- found by an adversary
+    "lock_that_is_a_link": Case(
+        {"precious.txt": "mine", "L/x.txt": "1"},
+        ["sweep", "experiments/smoke_sweep.yaml", "--out", "{dir}/L", "--workers", "1"],
+        ["not a talentsim sweep folder"],
+        kept={"precious.txt": "mine"},
+        links={"L/.lock": "{dir}/precious.txt"},
+    ),
+    "lock_that_is_a_folder": Case(
+        {"A/.lock/thesis.tex": "precious"},
+        ["run", *SHORT, "--out", "{dir}/A"],
+        ["not a talentsim run folder", ".lock"],
+        kept={"A/.lock/thesis.tex": "precious"},
+    ),
+    "overwrite_a_run_whose_report_holds_the_users_notes": Case(
+        {
+            "R/manifest.json": '{"kind": "run"}',
+            "R/annual.parquet": "x",
+            "R/report/manifest.json": '{"kind": "report", "files": ["report.html"]}',
+            "R/report/report.html": "<p>",
+            "R/report/my_notes.md": "mine",
+        },
+        ["run", *SHORT, "--out", "{dir}/R", "--overwrite"],
+        ["files talentsim did not write", "report"],
+        kept={"R/report/my_notes.md": "mine"},
+    ),
+    "schema_over_a_file_of_the_users": Case(
+        {"thesis.tex": "precious"},
+        ["schema", "--out", "{dir}/thesis.tex"],
+        ["not a scenario schema written by talentsim"],
+        kept={"thesis.tex": "precious"},
+    ),
+    "resume_a_folder_that_is_not_a_calibration": Case(
+        {
+            "c/history.db": "junk",
+            "cal.yaml": BASE + "calibration:\n  parameters:\n"
+            "    macro.tension: {distribution: uniform, low: 0.0, high: 0.5}\n",
+        },
+        ["calibrate", "{dir}/cal.yaml", "--out", "{dir}/c", "--resume"],
+        ["not a talentsim calibration folder"],
+        kept={"c/history.db": "junk"},
+    ),
+    "number_with_too_many_digits": scenario_case(
+        BASE + "population:\n  agents: " + "1" * 5000 + "\n", ["a number too long to read"]
+    ),
+    "set_nested_too_deeply": Case(
+        {},
+        ["run", "--set", "description=" + "[" * 2000 + "]" * 2000, "--out", "{dir}/out"],
+        ["--set", "cannot be read"],
+    ),
+    "extends_a_loop_of_links": Case(
+        {"s.yaml": "extends: loop.yaml\n"},
+        ["run", "{dir}/s.yaml", "--out", "{dir}/out"],
+        ["cannot be resolved"],
+        links={"loop.yaml": "loop.yaml"},
+    ),
+    "out_is_a_dangling_link": Case(
+        {},
+        ["run", *SHORT, "--out", "{dir}/gone"],
+        ["symbolic link to nothing"],
+        links={"gone": "{dir}/nowhere"},
+    ),
+    "out_is_a_link_to_a_folder": Case(
+        {"real/.keep": ""},
+        ["run", *SHORT, "--out", "{dir}/linked"],
+        ["is a symbolic link; give the folder itself"],
+        links={"linked": "{dir}/real"},
+    ),
+    "report_of_a_folder_whose_manifest_is_a_folder": Case(
+        {"r/manifest.json/x": "1", "r/annual.parquet": "x"},
+        ["report", "{dir}/r", "--out", "{dir}/out"],
+        ["manifest.json is not a file talentsim wrote"],
+    ),
+    "report_of_a_manifest_with_text_for_a_number": Case(
+        {"r/manifest.json": '{"kind": "run", "replicates": "abc"}', "r/annual.parquet": "x"},
+        ["report", "{dir}/r", "--out", "{dir}/out"],
+        ["'replicates' is not a whole number"],
+    ),
+    "report_of_a_manifest_that_is_a_link_to_a_device": Case(
+        {"r/annual.parquet": "x"},
+        ["report", "{dir}/r", "--out", "{dir}/out"],
+        ["manifest.json is not a file talentsim wrote"],
+        links={"r/manifest.json": "/dev/zero"},
+    ),
+    "targets_with_text_for_a_sample_size": Case(
+        {
+            "t.csv": "kind,year,n,measure,category,value\n"
+            f"share,2015,{SECRET},employment sector of returnees,technology,0.1\n",
+            "cal.yaml": BASE + "calibration:\n  parameters:\n"
+            "    macro.tension: {distribution: uniform, low: 0.0, high: 0.5}\n",
+        },
+        ["calibrate", "{dir}/cal.yaml", "--targets", "{dir}/t.csv", "--out", "{dir}/out"],
+        ["row 2", "the n is missing or not a whole number"],
+        never=[SECRET],
+    ),
+    "targets_with_an_absurd_sample_size": Case(
+        {
+            "t.csv": "kind,year,n,measure,category,value\n"
+            "share,2015,1e30,employment sector of returnees,technology,0.1\n",
+            "cal.yaml": BASE + "calibration:\n  parameters:\n"
+            "    macro.tension: {distribution: uniform, low: 0.0, high: 0.5}\n",
+        },
+        ["calibrate", "{dir}/cal.yaml", "--targets", "{dir}/t.csv", "--out", "{dir}/out"],
+        ["row 2", "between 1 and 100,000,000"],
+    ),
+    "targets_with_a_secret_kind": Case(
+        {
+            "t.csv": "kind,year,n,measure,category,value\n"
+            f"{SECRET},2015,913,employment sector of returnees,technology,0.1\n",
+            "cal.yaml": BASE + "calibration:\n  parameters:\n"
+            "    macro.tension: {distribution: uniform, low: 0.0, high: 0.5}\n",
+        },
+        ["calibrate", "{dir}/cal.yaml", "--targets", "{dir}/t.csv", "--out", "{dir}/out"],
+        ["row 2", "the kind must be 'share' or 'rank'"],
+        never=[SECRET],
+    ),
+    "calibration_seed_beyond_numpys": Case(
+        {},
+        [
+            "calibrate",
+            "experiments/calibration/baseline_calibration.yaml",
+            "--set",
+            f"calibration.abc.seed={10**40}",
+            "--out",
+            "{dir}/out",
+        ],
+        ["calibration.abc.seed", "less than or equal to 4294967295"],
+    ),
+    "table_whose_header_is_a_secret": Case(
+        {"t.csv": "db.password\n1\n", "s.yaml": BASE + "sweep: {design: table, table: t.csv}\n"},
+        ["sweep", "{dir}/s.yaml", "--out", "{dir}/out", "--dry-run"],
+        ["column 1 is not headed by a numeric scenario parameter"],
+        never=["db.password"],
+    ),
+    "timeline_that_floods_the_pool_beyond_memory": Case(
+        {},
+        [
+            "run",
+            "--set",
+            "population.agents=400000",
+            "--set",
+            "population.people=10000000",
+            "--set",
+            "timeline=[{param: entry.rate, from: 2011, set: 20}]",
+            "--out",
+            "{dir}/out",
+        ],
+        ["would need about", "GB of memory"],
+    ),
+    "survey_of_a_billion_respondents": scenario_case(
+        BASE + "survey:\n  sample_size: {2015: 1000000000}\n",
+        ["survey.sample_size", "between 1 and 10,000,000"],
+    ),
+    "sensitivity_sample_beyond_the_limit": Case(
+        {"s.yaml": BASE + lhs_block(2, 15)},
+        ["sensitivity", "{dir}/s.yaml", "--n", "65536", "--out", "{dir}/out"],
+        ["makes 1,114,112 points", "lower --n"],
+    ),
+    "design_of_too_many_values": Case(
+        {"s.yaml": BASE + lhs_block(1_000_000, 21)},
+        ["sweep", "{dir}/s.yaml", "--dry-run", "--out", "{dir}/out"],
+        ["1,000,000 points x 21 parameters", "more than the 20,000,000"],
+    ),
+    "workers_beyond_memory": Case(
+        {},
+        ["sweep", "experiments/smoke_sweep.yaml", "--workers", "1000", "--out", "{dir}/out"],
+        ["x 1000 runs at once", "run fewer at once (--workers)"],
+    ),
+    "key_that_is_not_text": scenario_case(BASE + "null: 1\n", ["a key that is not text"]),
+    "merge_key": scenario_case(
+        BASE + "d: &d {agents: 5}\npopulation:\n  <<: *d\n", ["YAML merge keys (<<)"]
+    ),
+    "name_with_a_newline": scenario_case(
+        BASE + 'name: "evil\\n"\n', ["key 'name'", "result folder names"]
+    ),
 }
 
 
@@ -369,11 +563,26 @@ def _prepare(case: Case, folder: Path) -> list[str]:
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    for name, target in case.links.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).symlink_to(target.replace("{dir}", str(folder)))
     return [arg.replace("{dir}", str(folder)) for arg in case.args]
 
 
-def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+def _snapshot(folder: Path) -> dict[str, object]:
+    """Every entry under `folder`: a file's bytes, a link's target, a folder's existence."""
+    found: dict[str, object] = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            rel = str(path.relative_to(folder))
+            if path.is_symlink():
+                found[rel] = ("link", os.readlink(path))
+            elif path.is_file():
+                found[rel] = path.read_bytes()
+            else:
+                found[rel] = "folder"
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -424,3 +633,15 @@ def test_bad_input_from_a_real_process(tmp_path: Path) -> None:
     assert "bad.yaml, line 3, key 'population.agents'" in proc.stderr
     assert proc.stdout == ""
     assert not out.exists()
+
+
+def test_labels_from_a_manifest_stay_inside_the_report_folder() -> None:
+    """A report names subfolders after the scenarios in the manifests it reads: those names
+    cannot lead outside its folder, whatever a manifest says."""
+    from talentsim.runs.outputs import safe_label
+
+    for text in ["../../../escaped", "/tmp/absolute", "a/b", "..", ".hidden", "x\n"]:
+        label = safe_label(text)
+        assert "/" not in label and ".." not in label and not label.startswith("."), label
+        assert "\n" not in label
+    assert safe_label("h1b_tightening-2.v1") == "h1b_tightening-2.v1"

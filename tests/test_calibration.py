@@ -328,15 +328,15 @@ BAD_TARGETS = {
     ),
     "unknown category": (
         "share,2017,1821,employment sector of returnees,retail,0.1",
-        "does not produce the category 'retail'",
+        "the category is not one the model produces",
     ),
     "unknown measure": (
         "share,2017,1821,salary of returnees,technology,0.1",
-        "does not produce the measure",
+        "the measure is not one the model produces",
     ),
     "missing sample size": (
         "share,2017,,employment sector of returnees,technology,0.1",
-        "sample size n is missing",
+        "the n is missing or not a whole number",
     ),
 }
 

@@ -208,7 +208,7 @@ def test_bad_folders_exit_2_with_one_paragraph(
     cases = {
         (empty,): "is empty",
         (stray,): "not a talentsim result folder (it has no manifest.json)",
-        (other,): "has kind 'benchmark'",
+        (other,): "does not name a kind of talentsim result",
         (broken,): "annual.parquet is missing",
         (tmp_path / "nowhere",): "does not exist",
         (runs["baseline"], sweep): "cannot put different kinds of result in one report",

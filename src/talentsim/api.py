@@ -149,6 +149,28 @@ def plan_sweep(
         return plan(loaded, Path(out) if out else default_output("sweep", loaded))
 
 
+def check_sweep(
+    plan: Any,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+) -> None:
+    """Check that a planned sweep's runs fit in memory with these workers, and its options.
+
+    Raises:
+        TalentsimError: For contradictory options or runs that would not fit.
+    """
+    from talentsim.model.capacity import check_memory
+    from talentsim.runs.executors import local_runs
+
+    if scheduler and dask_local:
+        raise TalentsimError("give either --scheduler or --dask-local, not both")
+    if workers is not None and (scheduler or dask_local):
+        raise TalentsimError("--workers is for local processes; with Dask, size the cluster")
+    if plan.largest is not None:
+        check_memory(plan.largest, local_runs(workers, scheduler, dask_local), "a sweep's run")
+
+
 def sweep(
     scenario: ScenarioLike,
     overrides: Overrides = None,
@@ -176,13 +198,11 @@ def sweep(
         on_result: Called with each stored run's row.
         plan: A plan from :func:`plan_sweep`.
     """
-    from talentsim.model.capacity import check_memory
-    from talentsim.runs.executors import local_runs, make_executor
+    from talentsim.runs.executors import make_executor
     from talentsim.runs.sweep import run_sweep
 
     plan = plan or plan_sweep(scenario, overrides, out)
-    if plan.largest is not None:
-        check_memory(plan.largest, local_runs(workers, scheduler, dask_local), "a sweep's run")
+    check_sweep(plan, workers, scheduler, dask_local)
     executor = make_executor(workers, scheduler, dask_local)
     try:
         report = run_sweep(plan, executor, retries, force, on_result=on_result)

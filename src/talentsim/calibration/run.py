@@ -43,8 +43,9 @@ def check_folder(folder: Path, resume: bool) -> None:
     if resume:
         if not (folder / cal.HISTORY).is_file():
             raise OutputError(f"there is no calibration to resume in {folder} (no {cal.HISTORY})")
-        if folder_kind(folder) is not None:  # (one started by an earlier version has none)
-            check_output(folder, "calibration", "reuse")
+        check_output(folder, "calibration", "reuse")
+        if folder_kind(folder) != "calibration":
+            raise OutputError(f"{folder} holds no talentsim calibration to resume")
         return
     check_output(
         folder, "calibration", "new", hint="pass --resume to continue it, or choose another --out"
@@ -89,6 +90,18 @@ def _invocations(folder: Path, first: int, started: dt.datetime) -> list[dict[st
     return [*earlier[:100], mine]
 
 
+def _first_generation(history_file: Path) -> int:
+    """The generation a resumed calibration starts with (after the history's last)."""
+    import pyabc
+
+    try:
+        return int(pyabc.History(f"sqlite:///{history_file}", _id=1).max_t) + 1
+    except Exception:  # sqlite, SQLAlchemy or pyabc: whatever the file is, it is not a history
+        raise OutputError(
+            f"{history_file} is not the history of a talentsim calibration; it is not used"
+        ) from None
+
+
 def calibrate(
     loaded: LoadedScenario,
     targets: str | None = None,
@@ -115,8 +128,6 @@ def calibrate(
     Raises:
         TalentsimError: For bad input, an unusable folder, or a folder in use.
     """
-    import pyabc
-
     setup = cal.prepare(loaded, targets)
     folder = Path(folder or default_folder(loaded))
     check_folder(folder, resume)
@@ -124,7 +135,7 @@ def calibrate(
     started = dt.datetime.now(dt.UTC)
     with folder_lock(folder, "calibration"), generation_log(log):
         history_file = folder / cal.HISTORY
-        first = pyabc.History(f"sqlite:///{history_file}", _id=1).max_t + 1 if resume else 0
+        first = _first_generation(history_file) if resume else 0
         invocations = _invocations(folder, first, started)
         write_json(
             folder / MANIFEST,

@@ -112,34 +112,50 @@ def load_targets(path: str | Path | None = None) -> pd.DataFrame:
     return frame
 
 
+#: Largest sample size of a target (a survey of a hundred million people is not one).
+MAX_N = 100_000_000
+
+
+def _number(where: str, row: pd.Series, column: str, whole: bool = False) -> float:
+    """A cell as a finite number (a whole one if `whole`), without echoing it if it is not."""
+    try:
+        value = float(row[column])
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value) or (whole and value != int(value)):
+        kind = "whole number" if whole else "number"
+        raise TargetsError(f"{where}: the {column} is missing or not a {kind}")
+    return value
+
+
 def _check_row(path: Path, line: int, row: pd.Series) -> None:
+    """One target row: its kind, year, sample size, measure, category and value."""
     where = f"{path}, row {line}"
     kind = row["kind"]
     if kind not in ("share", "rank"):
-        raise TargetsError(f"{where}: kind must be 'share' or 'rank', got {kind!r}")
-    if pd.isna(row["n"]) or not float(row["n"]) >= 1:
-        raise TargetsError(f"{where}: the sample size n is missing or not a positive number")
-    if pd.isna(row["year"]):
-        raise TargetsError(f"{where}: the year is missing")
+        raise TargetsError(f"{where}: the kind must be 'share' or 'rank'")
+    n = _number(where, row, "n", whole=True)
+    if not 1 <= n <= MAX_N:
+        raise TargetsError(f"{where}: the sample size n must lie between 1 and {MAX_N:,}")
+    year = _number(where, row, "year", whole=True)
+    if not 1950 <= year <= 2100:
+        raise TargetsError(f"{where}: the year must lie between 1950 and 2100")
     measure, category = row["measure"], row["category"]
     if measure not in PRODUCED:
         raise TargetsError(
-            f"{where}: the model does not produce the measure {measure!r}; it produces "
+            f"{where}: the measure is not one the model produces; it produces "
             + "; ".join(repr(m) for m in PRODUCED)
         )
     if kind == "rank" and measure != RANK_MEASURE:
         raise TargetsError(f"{where}: rank targets use the measure {RANK_MEASURE!r}")
     if category not in PRODUCED[measure]:
         raise TargetsError(
-            f"{where}: the model does not produce the category {category!r} of {measure!r}; "
-            f"it produces {', '.join(PRODUCED[measure])}"
+            f"{where}: the category is not one the model produces for {measure!r}; it "
+            f"produces {', '.join(PRODUCED[measure])}"
         )
-    try:
-        value = float(row["value"])
-    except (TypeError, ValueError):
-        raise TargetsError(f"{where}: the value {row['value']!r} is not a number") from None
+    value = _number(where, row, "value")
     if kind == "share" and not 0.0 <= value <= 1.0:
-        raise TargetsError(f"{where}: a share must lie in [0, 1], got {value:g}")
+        raise TargetsError(f"{where}: a share must lie in [0, 1]")
     if kind == "rank" and value != 1:
         raise TargetsError(f"{where}: rank targets give the category ranked 1 (value 1)")
 

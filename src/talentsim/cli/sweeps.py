@@ -87,6 +87,7 @@ def sweep(
     if dry_run:
         _print_runs(plan)
         return
+    api.check_sweep(plan, workers, scheduler, dask_local)  # before the progress bar starts
     with _bar(quiet, plan) as advance:
         outcome = api.sweep(
             loaded,

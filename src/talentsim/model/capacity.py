@@ -44,9 +44,36 @@ def scenario_slots(scenario: object) -> int:
     return int((agents + inflow.sum()) * 1.05) + 16
 
 
+def peak_slots(scenario: object) -> int:
+    """Slots a run fills with its timeline applied (a timeline may raise the entry rate).
+
+    The year's graduates enter in the step of `entry.month`, rate * agents * exp(growth *
+    t) of them with the rate and growth in force then, as :mod:`.stages.demography` does.
+    """
+    from talentsim.scenario.timeline import Timeline
+
+    t = scenario.time
+    steps = t.steps_per_year
+    entry_step = ((scenario.entry.month - 1) * steps // 12) / steps
+    timeline = Timeline(scenario)
+    agents = scenario.population.agents
+    total = 0.0
+    for year in range(t.start - t.burn_in_years, t.end + 1):
+        when = year + entry_step
+        p = timeline.params_at(max(when, t.start))
+        total += p.entry.rate * agents * np.exp(p.entry.growth * (when - t.start))
+    return int((agents + total) * 1.05) + 16
+
+
 def estimated_bytes(scenario: object) -> int:
-    """Peak memory of one run of `scenario`, in bytes."""
-    return BASE_BYTES + BYTES_PER_SLOT * scenario_slots(scenario)
+    """Peak memory of one run of `scenario`, in bytes.
+
+    If the timeline brings more graduates than the arrays are first sized for, they grow
+    by half again at a time, and old and new arrays coexist while one is copied.
+    """
+    peak = peak_slots(scenario)
+    growth = 1.7 if peak > scenario_slots(scenario) else 1.0
+    return BASE_BYTES + int(BYTES_PER_SLOT * peak * growth)
 
 
 def available_bytes() -> int | None:
@@ -96,7 +123,7 @@ def check_memory(scenario: object, at_once: int = 1, what: str = "a run") -> Non
     need = estimated_bytes(scenario) * at_once
     if need <= USABLE_SHARE * available:
         return
-    slots = scenario_slots(scenario)
+    slots = peak_slots(scenario)
     workers = f" x {at_once} runs at once" if at_once > 1 else ""
     fewer = " or run fewer at once (--workers)" if at_once > 1 else ""
     raise CapacityError(

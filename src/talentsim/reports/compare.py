@@ -33,7 +33,7 @@ from talentsim.reports.folders import (
     unique_labels,
 )
 from talentsim.runs.outputs import default_comparison
-from talentsim.storage.atomic import write_json, write_text
+from talentsim.storage.atomic import atomic_folder, write_json, write_text
 from talentsim.storage.folders import check_output
 from talentsim.taxonomy import CN_SECTORS
 
@@ -296,16 +296,6 @@ def load_for_compare(paths: list[Path]) -> list[Result]:
 
 def write_comparison(comparison: Comparison, out: Path, results: list[Result]) -> list[Path]:
     """compare.csv (every year, numeric), compare.md (wide table), the figure as PNG and SVG."""
-    check_output(out, "comparison", "reuse")
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(
-        out / "manifest.json",
-        {
-            "kind": "comparison",
-            "baseline": str(results[0].path),
-            "runs": [str(r.path) for r in results],
-        },
-    )
     csv = out / "compare.csv"
     write_text(csv, comparison.table.to_csv(index=False))
     figure = figs.comparison_figure(
@@ -340,7 +330,16 @@ def make_comparison(paths: list[Path], out: Path | None = None) -> tuple[Compari
     results = load_for_compare([Path(p) for p in paths])
     comparison = compare_results(results)
     out = out or default_comparison([r.label for r in results])
-    write_comparison(comparison, out, results)
+    check_output(out, "comparison", "replace", whole=True)
+    with atomic_folder(out) as tmp:  # complete, or not there at all
+        written = write_comparison(comparison, tmp, results)
+        manifest = {
+            "kind": "comparison",
+            "baseline": str(results[0].path),
+            "runs": [str(r.path) for r in results],
+            "files": sorted(p.name for p in written),
+        }
+        write_json(tmp / "manifest.json", manifest)
     return comparison, out
 
 

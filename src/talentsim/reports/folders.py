@@ -24,6 +24,7 @@ from talentsim.model.stages.survey import SECTOR
 from talentsim.runs.outputs import safe_label
 from talentsim.runs.runner import annualise
 from talentsim.runs.sweep_store import RUNS, SURVEY, TIMESERIES
+from talentsim.storage.folders import read_small_text
 
 KINDS = ("run", "sweep", "calibration")
 COMMANDS = {"run": "run", "sweep": "sweep", "calibration": "calibrate"}
@@ -111,16 +112,29 @@ def read_manifest(path: Path) -> dict[str, Any]:
             f"{path} is not a talentsim result folder (it has no manifest.json); "
             f"{WHAT_WE_READ}.{hint}"
         )
+    text = read_small_text(manifest_file)
+    if text is None:
+        raise ResultError(
+            f"{manifest_file} is not a file talentsim wrote (a folder, a link, a device, or "
+            f"too large); {WHAT_WE_READ}"
+        )
     try:
-        manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ResultError(f"{manifest_file} is not valid JSON ({err}); {WHAT_WE_READ}") from None
+        manifest = json.loads(text)
+    except ValueError:
+        raise ResultError(f"{manifest_file} is not valid JSON; {WHAT_WE_READ}") from None
     kind = manifest.get("kind") if isinstance(manifest, dict) else None
     if kind not in KINDS:
         raise ResultError(
-            f"{manifest_file} has kind {kind!r}, which is not a talentsim result "
-            f"({', '.join(KINDS)}); {WHAT_WE_READ}"
+            f"{manifest_file} does not name a kind of talentsim result ({', '.join(KINDS)}); "
+            f"{WHAT_WE_READ}"
         )
+    for key in ("replicates", "runs", "points"):
+        value = manifest.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ResultError(
+                f"{manifest_file}: '{key}' is not a whole number, so the folder was edited; "
+                f"run the {kind} again (talentsim {COMMANDS[kind]})"
+            )
     return manifest
 
 
@@ -137,8 +151,19 @@ def _require(path: Path, names: tuple[str, ...], kind: str) -> None:
 def _read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     try:
         return pd.read_parquet(path, columns=columns)
-    except (OSError, ValueError, KeyError, pa.ArrowException) as err:
-        raise ResultError(f"{path} cannot be read as a Parquet table ({err})") from None
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        raise ResultError(f"{path} cannot be read as a Parquet table talentsim wrote") from None
+
+
+def _check_columns(path: Path, table: pd.DataFrame, numeric: tuple[str, ...]) -> None:
+    """A table talentsim wrote: these columns, numeric, and at least one row."""
+    for column in numeric:
+        if column not in table:
+            raise ResultError(f"{path} has no column {column!r}; the folder was edited")
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            raise ResultError(f"{path}: column {column!r} is not numeric; the folder was edited")
+    if table.empty:
+        raise ResultError(f"{path} has no rows; the folder was edited or cut short")
 
 
 def _sector_rows(survey: pd.DataFrame) -> pd.DataFrame:
@@ -150,9 +175,10 @@ def load_run(path: Path, manifest: dict[str, Any]) -> Result:
     _require(path, RUN_FILES, "run")
     annual = _read_parquet(path / "annual.parquet")
     survey = _read_parquet(path / "survey.parquet")
-    for needed in ("replicate", "year", "returns", "in_us", "returned"):
-        if needed not in annual:
-            raise ResultError(f"{path / 'annual.parquet'} has no column {needed!r}")
+    _check_columns(
+        path / "annual.parquet", annual, ("replicate", "year", "returns", "in_us", "returned")
+    )
+    _check_columns(path / "survey.parquet", survey, ("replicate", "year", "share"))
     return Result(
         path=path,
         kind="run",

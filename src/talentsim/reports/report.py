@@ -7,6 +7,7 @@ replicates with the 5th-95th percentile range (a 90 % interval over replicates).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -30,7 +31,7 @@ from talentsim.reports.common import (
 from talentsim.reports.folders import Result, ResultError, load_result, unique_labels
 from talentsim.reports.sweep_report import report_sweep
 from talentsim.runs.outputs import default_report
-from talentsim.storage.atomic import write_json
+from talentsim.storage.atomic import atomic_folder, write_json
 from talentsim.storage.folders import check_output
 
 HEADLINE_YEARS = (2015, 2017, 2020, 2025, 2030)
@@ -261,12 +262,28 @@ def make_report(
     else:
         groups = [(out / r.label, [r]) for r in results]
     for folder, _ in groups:
-        check_output(folder, "report", "reuse")
+        check_output(folder, "report", "replace", whole=True)
     outputs = []
     for folder, group in groups:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_json(
-            folder / "manifest.json", {"kind": "report", "results": [str(r.path) for r in group]}
-        )
-        outputs.append(_document(group, folder, fmt))
+        with atomic_folder(folder) as tmp:  # a report is complete, or not there at all
+            output = _document(group, tmp, fmt)
+            files = sorted(p.name for p in tmp.iterdir())
+            manifest = {"kind": "report", "results": [str(r.path) for r in group], "files": files}
+            write_json(tmp / "manifest.json", manifest)
+        outputs.append(_moved(output, tmp, folder))
     return outputs
+
+
+def _moved(output: ReportOutput, tmp: Path, folder: Path) -> ReportOutput:
+    """The output's paths once its temporary folder became `folder`."""
+
+    def there(path: Path) -> Path:
+        return folder / Path(path).relative_to(tmp)
+
+    output.folder = folder
+    output.document = there(output.document)
+    output.tables = [there(p) for p in output.tables]
+    output.figures = [
+        dataclasses.replace(f, png=there(f.png), svg=there(f.svg)) for f in output.figures
+    ]
+    return output

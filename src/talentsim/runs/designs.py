@@ -9,7 +9,6 @@ points from a CSV file. A point's scenario is the base scenario with the point's
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,8 @@ from talentsim.scenario.timeline import TimelineError, check_timeline
 #: takes a few hundred megabytes before the first run starts.
 MAX_POINTS = 1_000_000
 MAX_RUNS = 1_000_000
+#: Most values (points x parameters) a design may hold: 20 million numbers are 160 MB.
+MAX_CELLS = 20_000_000
 #: Largest table of points read (a million points of a few parameters is under 100 MB).
 MAX_TABLE_BYTES = 100 * 2**20
 
@@ -73,21 +74,23 @@ def design_points(
         keys = list(sweep.parameters)
         check_parameters(keys)
         if sweep.design == "grid":
-            _check_grid_size(sweep, keys)
+            _check_cells(_check_grid_size(sweep, keys), len(keys))
             axes = [_grid_values(sweep.parameters[k]) for k in keys]
             frame = pd.DataFrame(list(itertools.product(*axes)), columns=keys)
         else:
+            _check_cells(sweep.points or 0, len(keys))  # before the points are made
             frame = pd.DataFrame(_quasi_random(sweep, keys), columns=keys)
     for key in frame.columns:
         if leaf_type(key) is int:
             frame[key] = np.round(frame[key]).astype(np.int64)
     if frame.empty:
         raise DesignError("sweep", "the design has no points")
+    _check_cells(len(frame), frame.shape[1])
     frame.insert(0, "point", np.arange(len(frame)))
     return frame
 
 
-def _check_grid_size(sweep: SweepConfig, keys: list[str]) -> None:
+def _check_grid_size(sweep: SweepConfig, keys: list[str]) -> int:
     """Refuse a grid of more than MAX_POINTS points before making it."""
     sizes = [
         len(spec.values) if spec.values is not None else spec.steps
@@ -102,6 +105,17 @@ def _check_grid_size(sweep: SweepConfig, keys: list[str]) -> None:
             "sweep.parameters",
             f"the grid has {shown} = {total:,} points, more than the {MAX_POINTS:,} a sweep "
             "may have (each point is a run or more); use fewer values or an lhs design",
+        )
+    return total
+
+
+def _check_cells(points: int, parameters: int) -> None:
+    """Refuse a design of more than MAX_CELLS values before allocating it."""
+    if points * parameters > MAX_CELLS:
+        raise DesignError(
+            "sweep",
+            f"the design has {points:,} points x {parameters} parameters = "
+            f"{points * parameters:,} values, more than the {MAX_CELLS:,} a sweep may hold",
         )
 
 
@@ -165,21 +179,19 @@ def _read_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-#: What a column header of a table of points looks like (only such headers are echoed).
-DOTTED_KEY = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z0-9_]+){1,6}$")
-
-
 def _checked_table(frame: pd.DataFrame, sweep: SweepConfig, source: str) -> pd.DataFrame:
     frame = frame.drop(columns=[c for c in frame.columns if c == "point"])
+    known = numeric_keys()
     for number, column in enumerate(frame.columns, start=1):
-        if not DOTTED_KEY.match(str(column)):
+        if str(column).startswith("sweep.") or leaf_type(str(column)) is None:
+            close = did_you_mean(str(column), known)
+            hint = f" (did you mean '{close}'?)" if close else ""
             raise DesignError(
                 "sweep.table",
-                f"{source}: column {number} is not headed by a dotted scenario key such as "
-                "visas.h1b_approval_rate, so this is not a table of points; its content is "
-                "not shown",
+                f"{source}: column {number} is not headed by a numeric scenario parameter"
+                f"{hint}; a table of points has a header of dotted keys such as "
+                "visas.h1b_approval_rate (the file's content is not shown)",
             )
-    check_parameters(list(frame.columns))
     if sweep.parameters and set(sweep.parameters) != set(frame.columns):
         raise DesignError(
             "sweep.parameters",

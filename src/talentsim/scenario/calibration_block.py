@@ -99,7 +99,9 @@ class AbcSettings(Section):
         "simulations per generation.",
         gt=0,
     )
-    seed: int = Field(0, description="Seed of the calibration's own random numbers.", ge=0)
+    seed: int = Field(
+        0, description="Seed of the calibration's own random numbers.", ge=0, le=2**32 - 1
+    )
 
 
 class CalibrationConfig(Section):

@@ -51,6 +51,8 @@ class SurveyConfig(Section):
     @classmethod
     def _positive(cls, value: dict[int, int]) -> dict[int, int]:
         for year, n in value.items():
-            if n < 1:
-                raise ValueError(f"sample size for {year} must be at least 1, got {n}")
+            if not 1 <= n <= 10_000_000:
+                raise ValueError(
+                    f"the sample size of {year} must lie between 1 and 10,000,000 respondents"
+                )
         return value

@@ -89,7 +89,7 @@ class Scenario(Section):
     @field_validator("name")
     @classmethod
     def _safe_name(cls, value: str) -> str:
-        if not SAFE_NAME.match(value) or ".." in value:
+        if not SAFE_NAME.fullmatch(value) or ".." in value:
             raise ValueError(
                 "a scenario's name is used in result folder names: give letters, digits, "
                 "'.', '-' and '_' only, starting with a letter or digit, at most 128 "

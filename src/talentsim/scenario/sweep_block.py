@@ -61,7 +61,9 @@ class SweepConfig(Section):
         None, description="CSV file of points, one column per dotted key (design: table)."
     )
     replicates: int = Field(1, description="Replicates per point.", ge=1, le=10_000)
-    seed: int = Field(0, description="Seed of the Latin hypercube or Sobol scrambling.", ge=0)
+    seed: int = Field(
+        0, description="Seed of the Latin hypercube or Sobol scrambling.", ge=0, le=2**32 - 1
+    )
     common_random_numbers: bool = Field(
         False,
         description="Give every point the same random streams (replicate r of every point "

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from talentsim.errors import TalentsimError
-from talentsim.runs.designs import DesignError, check_parameters
+from talentsim.runs.designs import MAX_POINTS, DesignError, check_parameters
 from talentsim.runs.outputs import default_output
 from talentsim.runs.sweep import SweepPlan, plan_sweep
 from talentsim.scenario.loader import LoadedScenario
@@ -180,6 +180,12 @@ def plan_sensitivity(
     replicates = replicates or (scenario.sweep.replicates if scenario.sweep else DEFAULT_REPLICATES)
     check_options(method, n, replicates)
     problem = parameter_problem(scenario)
+    points = n * (len(problem.keys) + (2 if method == "sobol" else 1))
+    if points > MAX_POINTS:
+        raise SensitivityError(
+            f"--n {n} with {len(problem.keys)} parameters makes {points:,} points, more than "
+            f"the {MAX_POINTS:,} a sweep may have; lower --n"
+        )
     block = table_block(scenario, problem, method, n, replicates)
     design = dataclasses.replace(loaded, scenario=scenario.model_copy(update={"sweep": block}))
     folder = folder or default_output("sweep", design, method)

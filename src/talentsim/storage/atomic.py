@@ -26,7 +26,18 @@ from talentsim.errors import WriteError
 #: Temporary names: .NAME.HOST-PID-TOKEN.tmp, with an optional .SUFFIX after it.
 TEMPORARY = re.compile(r"^\..+\.([0-9a-f]{6})-(\d+)-[0-9a-f]{8}\.tmp(\.[A-Za-z0-9]+)?$")
 #: Errors that mean "cannot write here", reported as a paragraph rather than a traceback.
-WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EACCES, errno.EROFS, errno.EPERM}
+WRITE_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EFBIG,
+    errno.EACCES,
+    errno.EROFS,
+    errno.EPERM,
+    errno.ENOTDIR,
+    errno.EISDIR,
+    errno.ELOOP,
+    errno.ENAMETOOLONG,
+}
 
 
 def host_tag() -> str:

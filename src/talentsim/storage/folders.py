@@ -65,6 +65,10 @@ def _check_parents(out: Path) -> None:
             return
 
 
+def _is_our_lock(entry: Path) -> bool:
+    return entry.name == LOCK and entry.is_file() and not entry.is_symlink()
+
+
 def _holds_cwd(out: Path) -> bool:
     here = Path.cwd().resolve()
     target = out.resolve()
@@ -91,7 +95,18 @@ def check_output(
         OutputError: Naming the folder and why it cannot be used.
     """
     out = Path(os.path.abspath(out))
+    try:
+        out.resolve(strict=False)
+    except (OSError, RuntimeError):
+        raise OutputError(f"{out} cannot be resolved (a loop of symbolic links?)") from None
     _check_parents(out)
+    if out.is_symlink() and (whole or not out.exists()):
+        raise OutputError(
+            f"{out} is a symbolic link; give the folder itself (a {kind} folder is written "
+            "as a whole, and the link would be replaced)"
+            if out.exists()
+            else f"{out} is a symbolic link to nothing; choose another --out"
+        )
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} is a file; --out takes a folder")
     if whole and _holds_cwd(out):
@@ -101,7 +116,7 @@ def check_output(
         )
     if not out.exists():
         return
-    entries = [e.name for e in out.iterdir() if e.name != LOCK]
+    entries = [e.name for e in out.iterdir() if not _is_our_lock(e)]
     if not entries:
         return
     found = folder_kind(out)
@@ -129,11 +144,33 @@ def check_output(
             )
 
 
+def _manifest(folder: Path) -> dict | None:
+    text = read_small_text(folder / MANIFEST)
+    try:
+        data = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def owned_entries(folder: Path, kind: str) -> set[str]:
+    """The entries talentsim writes in a folder of `kind`: fixed, or listed in its manifest."""
+    known = set(ENTRIES.get(kind, ()))
+    files = (_manifest(folder) or {}).get("files")
+    if isinstance(files, list):
+        known |= {str(name) for name in files} | {MANIFEST}
+    return known
+
+
 def _written_by_talentsim(folder: Path, kind: str, name: str) -> bool:
     path = folder / name
-    if name == "report" and path.is_dir() and not path.is_symlink():
-        return folder_kind(path) == "report"
-    return name in ENTRIES.get(kind, frozenset()) and path.is_file() and not path.is_symlink()
+    if path.is_symlink():
+        return False
+    if name == "report" and path.is_dir():
+        return folder_kind(path) == "report" and all(
+            _written_by_talentsim(path, "report", entry.name) for entry in path.iterdir()
+        )
+    return path.is_file() and name in owned_entries(folder, kind)
 
 
 def _holder(path: Path) -> str:
@@ -160,7 +197,15 @@ def folder_lock(folder: Path, what: str) -> Iterator[None]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    if (path.exists() or path.is_symlink()) and not _is_our_lock(path):
+        raise OutputError(
+            f"{path} is not a lock file talentsim wrote (a folder or a link); move it away or "
+            "choose another --out"
+        )
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as err:
+        raise OutputError(f"cannot lock {folder}: {err.strerror}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
