@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import talentsim.scenario.docgen as docgen
@@ -83,3 +85,32 @@ def test_calibrated_defaults_are_the_baseline_calibrations_free_parameters() -> 
 def test_the_shipped_json_schema_is_current() -> None:
     shipped = (REPO / "src" / "talentsim" / "data" / "scenario.schema.json").read_text()
     assert shipped == docgen.json_schema(), "run: python -m talentsim.scenario.docgen ."
+
+
+def _readme_python_blocks() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    return [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
+
+
+def test_the_readmes_python_is_lint_clean(tmp_path: Path) -> None:
+    blocks = _readme_python_blocks()
+    assert len(blocks) >= 3
+    for i, block in enumerate(blocks):
+        (tmp_path / f"block{i}.py").write_text(block)
+    ruff = Path(sys.executable).with_name("ruff")
+    checked = subprocess.run(
+        [str(ruff), "check", "--isolated", "--select", "E,F,W,B,UP", "--line-length", "100", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_the_readmes_python_api_example_runs(tmp_path: Path, monkeypatch) -> None:
+    block = next(b for b in _readme_python_blocks() if "talentsim.run(" in b)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "results" / "runs" / "mine" / "manifest.json").is_file()
+    assert namespace["returns"].index.min() == 2010 and len(namespace["tech"]) > 0
