@@ -161,12 +161,9 @@ def check_sweep(
         TalentsimError: For contradictory options or runs that would not fit.
     """
     from talentsim.model.capacity import check_memory
-    from talentsim.runs.executors import local_runs
+    from talentsim.runs.executors import check_backend, local_runs
 
-    if scheduler and dask_local:
-        raise TalentsimError("give either --scheduler or --dask-local, not both")
-    if workers is not None and (scheduler or dask_local):
-        raise TalentsimError("--workers is for local processes; with Dask, size the cluster")
+    check_backend(workers, scheduler, dask_local)
     if plan.largest is not None:
         check_memory(plan.largest, local_runs(workers, scheduler, dask_local), "a sweep's run")
 

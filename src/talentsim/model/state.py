@@ -42,6 +42,19 @@ FLOW_NAMES: tuple[str, ...] = (
 )
 
 
+#: The flows of people the record of a step and the annual table keep, in their order.
+RECORDED_FLOWS: tuple[str, ...] = (
+    "returns",
+    "entrants",
+    "exits",
+    "exits_china",
+    "remigrants",
+    "forced_returns",
+    "returns_experienced",
+    "status_lost",
+)
+
+
 def _zeros(n: int, dtype: type = bool) -> np.ndarray:
     return np.zeros(n, dtype=dtype)
 

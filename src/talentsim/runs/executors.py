@@ -208,6 +208,18 @@ class DaskCluster:
             self._cluster.close()
 
 
+def check_backend(workers: int | None, scheduler: str | None, dask_local: int | None) -> None:
+    """Refuse contradictory backend options.
+
+    Raises:
+        TalentsimError: For both --scheduler and --dask-local, or --workers with Dask.
+    """
+    if scheduler and dask_local:
+        raise TalentsimError("give either --scheduler or --dask-local, not both")
+    if workers is not None and (scheduler or dask_local):
+        raise TalentsimError("--workers is for local processes; with Dask, size the cluster")
+
+
 def make_executor(
     workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None
 ) -> Executor:
@@ -221,10 +233,7 @@ def make_executor(
     Raises:
         TalentsimError: For contradictory options or a scheduler that cannot be reached.
     """
-    if scheduler and dask_local:
-        raise TalentsimError("give either --scheduler or --dask-local, not both")
-    if workers is not None and (scheduler or dask_local):
-        raise TalentsimError("--workers is for local processes; with Dask, size the cluster")
+    check_backend(workers, scheduler, dask_local)
     if scheduler:
         try:
             return DaskCluster(address=scheduler)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from talentsim.model.state import RECORDED_FLOWS
 from talentsim.runs.replicate import Replicate, simulate
 from talentsim.scenario.schema import Scenario
 from talentsim.taxonomy import CN_SECTORS, SEGMENTS
@@ -30,14 +31,7 @@ MEAN_COLUMNS: tuple[str, ...] = (
 )
 #: Flows (summed over the year).
 FLOW_COLUMNS: tuple[str, ...] = (
-    "returns",
-    "entrants",
-    "exits",
-    "exits_china",
-    "remigrants",
-    "forced_returns",
-    "returns_experienced",
-    "status_lost",
+    *RECORDED_FLOWS,
     *(f"returns_{s}" for s in SEGMENTS),
     *(f"returns_to_{s}" for s in CN_SECTORS),
 )

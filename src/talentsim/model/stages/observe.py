@@ -12,6 +12,7 @@ import numpy as np
 
 from talentsim.model.ledger import recount
 from talentsim.model.stages.careers import reference_hazards
+from talentsim.model.state import RECORDED_FLOWS
 from talentsim.taxonomy import CHINA_WAGE_GROUP, CN_SECTORS, MANAGER, SEGMENTS
 
 if TYPE_CHECKING:
@@ -27,14 +28,7 @@ def timeseries_columns() -> list[str]:
         "year",
         "in_us",
         "returned",
-        "returns",
-        "entrants",
-        "exits",
-        "exits_china",
-        "remigrants",
-        "forced_returns",
-        "returns_experienced",
-        "status_lost",
+        *RECORDED_FLOWS,
         "mgmt_promotion_rate_us",
         "mgmt_promotion_rate_reference",
         "mean_salary_us_usd",
