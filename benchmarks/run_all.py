@@ -18,7 +18,9 @@ shared and noisy, so the figures are printed and saved side by side with the goa
 - sweep_peak_rss_ratio: peak memory of a 2,000-run sweep over that of a 200-run sweep;
 - calibration_sims_per_second: the baseline calibration's simulations (its particles and
   population) per second on 2 local workers, over its first two generations; and the wall
-  time of the whole calibration, from the manifest of the curated run in results/calibration/.
+  time of the whole calibration, from the manifest of the curated run in results/calibration/;
+- startup: the median wall time of `talentsim --help`, `--version`, `validate` and `schema`
+  beside a bare `python -c pass` (bench_startup.py).
 
 An agent-step is one active worker in one step (the pool grows about 4.7-fold by 2030 as
 graduates enter, so the run has about 2.2 active agent-steps per starting agent-step); the
@@ -51,6 +53,7 @@ GOALS = {
     "sweep_peak_rss_ratio": "<= 1.2",
     "calibration_wall_minutes": "< 30",
     "viz_steps_per_second": ">= 2 (default population, 2,000 agents)",
+    "startup_worst_s": "< 0.3 (--help, --version, validate, schema)",
 }
 CURATED_CALIBRATION = HERE.parent / "results" / "calibration" / "manifest.json"
 
@@ -225,6 +228,9 @@ def main() -> None:
         latest.update(calibration_figures())
     if not args.skip_viz:
         latest.update(viz_figures())
+    startup = run_json(str(HERE / "bench_startup.py"), "15")
+    latest.update(startup)
+    print(f"start-up: slowest command {startup['startup_worst_s']} s (median of 15)")
     RESULTS.mkdir(exist_ok=True)
     plot_scaling(rows, RESULTS / "scaling.png")
     tmp = RESULTS / "latest.json.tmp"

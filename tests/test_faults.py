@@ -157,8 +157,10 @@ def test_a_temporary_folder_left_by_a_killed_run_is_removed(tmp_path: Path) -> N
 
 def test_two_sweeps_into_one_folder(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
+    # runs of 4,000 agents: the first sweep is still running when the second has started
+    slow = ["--set", "population.agents=4000"]
     first = subprocess.Popen(
-        [CLI, "sweep", str(SMOKE), "--workers", "1", "--out", str(out), "--quiet"],
+        [CLI, "sweep", str(SMOKE), "--workers", "1", "--out", str(out), "--quiet", *slow],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -166,11 +168,12 @@ def test_two_sweeps_into_one_folder(tmp_path: Path) -> None:
     try:
         _wait_for(lambda: _stored(out) >= 1)
         second = subprocess.run(
-            [CLI, "sweep", str(SMOKE), "--workers", "1", "--out", str(out), "--quiet"],
+            [CLI, "sweep", str(SMOKE), "--workers", "1", "--out", str(out), "--quiet", *slow],
             capture_output=True,
             text=True,
             timeout=120,
         )
+        assert first.poll() is None  # the first still holds the folder
         assert second.returncode == 2, second.stderr
         assert f"in use by another talentsim sweep (process {first.pid} on" in second.stderr
         assert "Traceback" not in second.stderr

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
-from scipy.stats import qmc
 
 from talentsim.errors import KeyedError
 from talentsim.scenario.keys import did_you_mean, leaf_type, numeric_keys, set_in_data
@@ -137,6 +136,8 @@ def _grid_values(spec: Any) -> list[float]:
 
 
 def _quasi_random(sweep: SweepConfig, keys: list[str]) -> np.ndarray:
+    from scipy.stats import qmc  # half a second to import: only when a design needs it
+
     low = np.array([sweep.parameters[k].range[0] for k in keys])
     high = np.array([sweep.parameters[k].range[1] for k in keys])
     if sweep.design == "lhs":
