@@ -70,7 +70,7 @@ mutation: install-test
 	$(VENV)/bin/mutmut export-cicd-stats
 	cp mutants/mutmut-cicd-stats.json benchmarks/results/mutation.json
 	$(VENV)/bin/mutmut results > benchmarks/results/mutation_survivors.txt
-	@$(PY) -c 'import json; s = json.load(open("benchmarks/results/mutation.json")); print(f"mutation score: {s[\"killed\"]} of {s[\"total\"]} killed ({s[\"killed\"] / s[\"total\"]:.0%}), {s[\"survived\"]} survived")'
+	@$(PY) benchmarks/mutation_score.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist src/*.egg-info mutants mutants.log

@@ -312,3 +312,85 @@ def test_remigration_weighs_the_cost_of_moving_back() -> None:
     free, costly = remigrants(0.0), remigrants(4.0)
     assert costly < 0.5 * free, (costly, free)
     assert costly > 0  # some still move: the Gumbel noise and better US jobs
+
+
+# --------------------------------------------------------------------------- found by mutation
+
+
+def test_promotion_hazards_by_country_and_level() -> None:
+    """ODD 7.3: in US firms the base hazard cut by the bamboo-ceiling penalty at the steps to
+    manager and director (management) and to executive; in Chinese firms the base hazard
+    times china_promotion_multiplier, no penalty; no step above executive."""
+    from talentsim.model.stages.careers import level_hazard
+
+    model = TalentModel(small_scenario(None, ["replicates=1"]))
+    c = model.p.careers
+    base = [c.promotion.to_senior, c.promotion.to_manager, c.promotion.to_director]
+    base.append(c.promotion.to_executive)
+    us = [base[0], *(b * (1 - c.bamboo_penalty_management) for b in base[1:3])]
+    us += [base[3] * (1 - c.bamboo_penalty_executive), 0.0]
+    cn = [b * c.china_promotion_multiplier for b in base] + [0.0]
+    levels = np.arange(5)
+    for country, want in ((Country.US, us), (Country.CHINA, cn)):
+        got = level_hazard(model, np.full(5, country.value, np.int8), levels)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_who_talent_programmes_target() -> None:
+    """ODD 7.7: doctorates, managers and above, and AI/ML specialists, each on their own."""
+    from talentsim.model.stages.offers import eligible
+    from talentsim.taxonomy import AI_ML, MANAGER, PHD
+
+    edu = np.array([PHD, 0, 0, 0, 1])
+    level = np.array([0, MANAGER, 0, 0, MANAGER - 1])
+    skill = np.array([0, 0, AI_ML, 0, 0])
+    assert eligible(edu, level, skill).tolist() == [True, True, True, False, False]
+
+
+def test_a_single_target_and_a_missing_statistic_in_the_distance() -> None:
+    """One share target one standard error off gives distance 1; a statistic the simulation
+    did not produce (a survey with no respondents) makes the distance infinite."""
+    from talentsim.calibration.abc import TargetDistance
+
+    distance = TargetDistance(se={"a": 0.02}, weight={"a": 1.0}, ranks=["r"], rank_penalty=3.0)
+    observed = {"a": 0.1, "r": 1.0}
+    assert distance({"a": 0.12, "r": 1.0}, observed) == pytest.approx(1.0)
+    assert distance({"r": 1.0}, observed) == math.inf
+    assert distance({"a": 0.1}, observed) == pytest.approx(3.0)  # a ranking missing: wrong
+
+
+def test_the_first_rank_probability_reads_only_its_year() -> None:
+    """The chance of ranking first in 2017 comes from the 2017 shares alone."""
+    from talentsim.calibration.abc import first_rank_probability
+
+    def rows(year: int, tech: float, fin: float) -> pd.DataFrame:
+        shares = {"technology": tech, "finance": fin, "education": 0.1, "other": 0.8 - tech - fin}
+        return pd.DataFrame(
+            {
+                "year": year,
+                "measure": SECTOR,
+                "category": list(shares),
+                "population_share": list(shares.values()),
+                "n": 1821,
+            }
+        )
+
+    alone = first_rank_probability(rows(2017, 0.16, 0.14), "technology")
+    survey = pd.concat([rows(2015, 0.05, 0.30), rows(2017, 0.16, 0.14)], ignore_index=True)
+    year = survey[survey["year"] == 2017]
+    assert first_rank_probability(year, "technology") == alone
+    from talentsim.calibration.abc import summary_statistics
+
+    key = f"rank|2017|{SECTOR}|technology"
+    stats_ = summary_statistics(survey, [key], rank_statistic="probability")
+    assert stats_[key] == pytest.approx(alone)
+
+
+def test_a_sweeps_entropy_is_its_scenarios_hash() -> None:
+    """README, 'Seeds': a sweep's seed sequences take the first 128 bits of its hash."""
+    from talentsim.runs.sweep import run_entropy
+
+    a = load_scenario(REPO / "experiments" / "smoke_sweep.yaml")
+    b = load_scenario(REPO / "experiments" / "smoke_sweep.yaml", ["seed=1"])
+    assert run_entropy(a.scenario) == int(a.hash[:32], 16)
+    assert run_entropy(a.scenario) != run_entropy(b.scenario)
