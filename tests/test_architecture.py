@@ -19,13 +19,14 @@ LAYERS = {
     "scenario": 3,
     "model": 4,
     "runs": 5,
-    "calibration": 6,
-    "sensitivity": 7,
-    "reports": 8,
-    "api": 9,
-    "viz": 9,
-    "cli": 10,
-    "__main__": 11,
+    "evidence": 6,
+    "calibration": 7,
+    "sensitivity": 8,
+    "reports": 9,
+    "api": 10,
+    "viz": 10,
+    "cli": 11,
+    "__main__": 12,
 }
 MAX_LINES = 420  # "about 400"
 

@@ -493,7 +493,7 @@ CASES: dict[str, Case] = {
             "    macro.tension: {distribution: uniform, low: 0.0, high: 0.5}\n",
         },
         ["calibrate", "{dir}/cal.yaml", "--targets", "{dir}/t.csv", "--out", "{dir}/out"],
-        ["row 2", "the kind must be 'share' or 'rank'"],
+        ["row 2", "the kind must be one of share, rank, flow"],
         never=[SECRET],
     ),
     "calibration_seed_beyond_numpys": Case(

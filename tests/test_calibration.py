@@ -19,8 +19,8 @@ from talentsim.calibration.abc import (
     random_variable,
     summary_statistics,
 )
-from talentsim.calibration.targets import TargetsError, load_targets
 from talentsim.cli import main
+from talentsim.evidence.targets import TargetsError, load_targets
 from talentsim.model.stages.survey import LEVEL, SECTOR
 from talentsim.scenario.calibration_block import Prior
 from talentsim.scenario.loader import load_scenario
@@ -431,3 +431,27 @@ def test_a_low_acceptance_rate_stops_the_calibration(tmp_path: Path) -> None:
     assert history.max_t < 5  # stopped before the sixth generation
     last = accepted.iloc[-1]
     assert setup.config.abc.population_size / last["samples"] < 0.95
+
+
+def test_calibration_uses_its_split_and_every_kind(tmp_path: Path) -> None:
+    """Validation rows never reach the distance; flows and cohorts do, in their tolerance."""
+    (tmp_path / "targets.csv").write_text(
+        "id,kind,year,end_year,after_years,measure,category,value,n,tolerance,split\n"
+        "a,share,2012,,,employment sector of returnees,technology,0.1,913,,calibration\n"
+        "b,growth,2011,2013,,returns,,0.05,,0.04,calibration\n"
+        "c,retention,2011,,2,retention,phd,0.9,,0.05,calibration\n"
+        "d,flow,2013,,,returns,,30000,,0.2,validation\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "cal.yaml"
+    path.write_text(SMALL.replace("GENERATIONS", "2").replace("1500", "600"), encoding="utf-8")
+    setup = prepare(load_scenario(path))
+    assert list(setup.targets["id"]) == ["a", "b", "c"]  # d is validation
+    assert set(setup.distance.se) == {row.key for row in setup.targets.itertuples()}
+    growth = setup.targets.set_index("id").loc["b"]
+    assert setup.distance.se[growth.key] == pytest.approx(0.04)  # its tolerance, absolute
+    assert setup.simulator.base.time.end == 2013  # the last year a target needs
+    statistics = setup.simulator({name: 0.3 for name in setup.names})
+    assert set(statistics) == set(setup.observed)
+    assert all(math.isfinite(v) for v in statistics.values()), statistics
+    assert math.isfinite(setup.distance(statistics, setup.observed))

@@ -35,6 +35,7 @@ def test_run_writes_every_output(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
         "annual.parquet",
+        "cohorts.parquet",
         "manifest.json",
         "scenario.yaml",
         "survey.parquet",

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from talentsim.calibration.targets import load_targets
+from talentsim.evidence.targets import load_targets
 
 NAMED = ("technology", "finance", "education", "manufacturing")  # "other" is not ranked
 

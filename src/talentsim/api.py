@@ -313,6 +313,33 @@ def report(folders: list[str | Path], out: str | Path | None = None, fmt: str = 
     return make_report([Path(f) for f in folders], Path(out) if out else None, fmt)
 
 
+def score(
+    results: str | Path,
+    targets: str | Path | None = None,
+    out: str | Path | None = None,
+    write: bool = True,
+) -> Any:
+    """A run or sweep folder scored against a targets file (see `talentsim score`).
+
+    Args:
+        results: A run folder, or a sweep folder (a posterior ensemble is one).
+        targets: A targets file, or ``talentsim:NAME`` (the packaged evidence is
+            ``talentsim:evidence``); the survey targets if None.
+        out: Where to write score.csv and score.md (default: results/scores/...).
+        write: Write the folder (else only return the score).
+
+    Returns:
+        A :class:`talentsim.reports.score.Score`: `.table` holds one row per target.
+    """
+    from talentsim.evidence.targets import resolve_targets
+    from talentsim.reports.score import score_folder, write_score
+
+    scored = score_folder(Path(results), resolve_targets(targets, Path.cwd()))
+    if write:
+        write_score(scored, Path(out) if out else None)
+    return scored
+
+
 def compare(folders: list[str | Path], out: str | Path | None = None) -> tuple[Any, Path]:
     """Runs set against the first, with intervals (see `talentsim compare`)."""
     from talentsim.reports.compare import make_comparison

@@ -22,12 +22,14 @@ import pyabc
 from scipy import stats
 
 from talentsim.calibration.sampler import OrderedSampler
-from talentsim.calibration.targets import load_targets, resolve_targets
 from talentsim.errors import KeyedError
+from talentsim.evidence.statistics import RunTables, run_statistics
+from talentsim.evidence.targets import last_year, load_targets, resolve_targets
 from talentsim.model.stages.survey import RESIDUAL, SECTOR
 from talentsim.runs.designs import DesignError, check_parameters, point_scenario
 from talentsim.runs.executors import Executor
 from talentsim.runs.replicate import simulate
+from talentsim.runs.runner import annualise
 from talentsim.scenario.calibration_block import CalibrationConfig, Prior
 from talentsim.scenario.loader import LoadedScenario
 from talentsim.scenario.schema import Scenario
@@ -96,9 +98,10 @@ class Simulator:
 
     base: Scenario  # the scenario as it runs during calibration (size, period, survey years)
     names: dict[str, str]  # pyabc name -> dotted scenario key
-    keys: list[str]  # the summary statistics, one per target row
+    keys: list[str]  # the survey's summary statistics, one per share or rank target
     rank_statistic: str = "sample"  # see AbcSettings.rank_statistic
     share_statistic: str = "sample"  # see AbcSettings.share_statistic
+    others: pd.DataFrame | None = None  # targets of the other kinds (flows, growth...)
 
     def __call__(self, parameters: dict[str, float]) -> dict[str, float]:
         """Run the model once with these values; return its summary statistics."""
@@ -106,8 +109,16 @@ class Simulator:
         scenario = point_scenario(self.base, values)
         # numpy's global generator is seeded for each proposal (calibration_sampler)
         seed = int(np.random.randint(0, 2**62))  # noqa: NPY002
-        survey = simulate(scenario, seed=seed).survey
-        return summary_statistics(survey, self.keys, self.rank_statistic, self.share_statistic)
+        result = simulate(scenario, seed=seed)
+        out = summary_statistics(
+            result.survey, self.keys, self.rank_statistic, self.share_statistic
+        )
+        if self.others is not None and len(self.others):
+            annual = annualise(result.timeseries).set_index("year")
+            out.update(
+                run_statistics(RunTables(annual, result.survey, result.cohorts), self.others)
+            )
+        return out
 
 
 #: Virtual surveys drawn per ranking target for the 'probability' rank statistic.
@@ -246,17 +257,19 @@ def prepare(loaded: LoadedScenario, targets_override: str | None = None) -> Cali
         path = resolve_targets(targets_override, Path.cwd())
     else:
         path = resolve_targets(config.targets, base_dir)
-    targets = load_targets(path)
+    targets = load_targets(path, split="calibration")  # validation rows never calibrate
     try:
         check_parameters(list(config.parameters))
     except DesignError as err:
         raise CalibrationError(err.key.replace("sweep.", "calibration."), err.detail) from None
-    years = sorted(set(targets["year"]))
-    if years[0] <= scenario.time.start or years[-1] > scenario.time.end:
+    surveyed = targets["kind"].isin(("share", "rank"))
+    years = sorted(set(targets.loc[surveyed, "year"]))
+    needed = sorted({last_year(row) for row in targets.itertuples()})
+    if (years and years[0] <= scenario.time.start) or needed[-1] > scenario.time.end:
         raise CalibrationError(
             "calibration.targets",
-            f"target years {years} must fall after {scenario.time.start} (the first year) "
-            f"and by {scenario.time.end}",
+            f"survey target years {years} must fall after {scenario.time.start} (the first "
+            f"year), and every target by {scenario.time.end} (the last needs {needed[-1]})",
         )
     measures = set(targets["measure"])
     unknown = [m for m in config.weights if m not in measures and m != SECTOR]
@@ -265,29 +278,36 @@ def prepare(loaded: LoadedScenario, targets_override: str | None = None) -> Cali
             "calibration.weights", f"no target has the measure(s) {', '.join(unknown)}"
         )
     names = {f"p{i}": key for i, key in enumerate(config.parameters)}
-    base = _simulation_scenario(scenario, config, years)
+    base = _simulation_scenario(scenario, config, years, needed[-1])
     for key, prior in config.parameters.items():  # the prior's range must give valid runs
         for value in _prior_probe_values(prior):
             try:
                 point_scenario(base, {key: value})
             except DesignError as err:
                 raise CalibrationError(f"calibration.parameters.{key}", err.detail) from None
-    shares = targets[targets["kind"] == "share"]
     ranks = targets[targets["kind"] == "rank"]
-    keys = list(targets["key"])
-    simulator = Simulator(base, names, keys, config.abc.rank_statistic, config.abc.share_statistic)
+    others = targets[~surveyed].reset_index(drop=True)
+    scaled = targets[targets["kind"] != "rank"]  # shares: their SE; the others: tolerance
+    simulator = Simulator(
+        base,
+        names,
+        list(targets.loc[surveyed, "key"]),
+        config.abc.rank_statistic,
+        config.abc.share_statistic,
+        others if len(others) else None,
+    )
     prior = pyabc.Distribution(
         **{name: random_variable(config.parameters[key]) for name, key in names.items()}
     )
-    weight = {row.key: float(config.weights.get(row.measure, 1.0)) for row in shares.itertuples()}
+    weight = {row.key: float(config.weights.get(row.measure, 1.0)) for row in scaled.itertuples()}
     distance = TargetDistance(
-        se=dict(zip(shares["key"], shares["se"], strict=True)),
+        se=dict(zip(scaled["key"], scaled["scale"], strict=True)),
         weight=weight,
         ranks=list(ranks["key"]),
         rank_penalty=config.abc.rank_penalty,
     )
     observed = {
-        row.key: (float(row.value) if row.kind == "share" else 1.0) for row in targets.itertuples()
+        row.key: (1.0 if row.kind == "rank" else float(row.value)) for row in targets.itertuples()
     }
     return CalibrationSetup(config, targets, path, simulator, prior, distance, observed, names)
 
@@ -298,16 +318,16 @@ def _prior_probe_values(prior: Prior) -> list[float]:
 
 
 def _simulation_scenario(
-    scenario: Scenario, config: CalibrationConfig, years: list[int]
+    scenario: Scenario, config: CalibrationConfig, years: list[int], end: int
 ) -> Scenario:
     """The scenario as each calibration run uses it.
 
-    Smaller (the calibration's population), shorter (to the last target year), and surveying
-    only the target years.
+    Smaller (the calibration's population), shorter (to `end`, the last year a target
+    needs), and surveying only the survey targets' `years`.
     """
     data = scenario.model_dump(by_alias=True, exclude={"sweep", "calibration"})
     data["population"]["agents"] = config.population
-    data["time"]["end"] = max(years)
+    data["time"]["end"] = end
     data["survey"]["years"] = years
     shortened = Scenario.model_validate(data)
     # Interventions from after the shortened run's last step cannot act on it.

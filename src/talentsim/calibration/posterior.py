@@ -18,10 +18,12 @@ import pyabc
 import yaml
 
 from talentsim.calibration.abc import CalibrationSetup, prior_bounds, summary_statistics
+from talentsim.evidence.statistics import RunTables, run_statistics
 from talentsim.runs.designs import point_scenario
 from talentsim.runs.executors import Executor
 from talentsim.runs.provenance import manifest
 from talentsim.runs.replicate import simulate
+from talentsim.runs.runner import annualise
 from talentsim.scenario.loader import LoadedScenario
 from talentsim.scenario.schema import Scenario
 from talentsim.storage.atomic import write_json, write_parquet, write_text
@@ -74,14 +76,21 @@ def posterior_sample(
     return posterior.iloc[picks][keys].reset_index(drop=True)
 
 
-def predictive_task(base: Scenario, task: tuple[int, dict[str, float], list[str]]) -> dict:
+def predictive_task(
+    base: Scenario, task: tuple[int, dict[str, float], list[str], pd.DataFrame | None]
+) -> dict:
     """One posterior predictive run: the statistics of the target rows."""
-    index, values, keys = task
+    index, values, keys, others = task
     scenario = point_scenario(base, values)
-    survey = simulate(scenario, seed=10_000 + index).survey
+    result = simulate(scenario, seed=10_000 + index)
     # A predictive check compares what surveys would report: the sample share and the
     # sample's ranking, whatever statistics the ABC's distance used.
-    statistics = summary_statistics(survey, keys, rank_statistic="sample", share_statistic="sample")
+    statistics = summary_statistics(
+        result.survey, keys, rank_statistic="sample", share_statistic="sample"
+    )
+    if others is not None:
+        annual = annualise(result.timeseries).set_index("year")
+        statistics.update(run_statistics(RunTables(annual, result.survey, result.cohorts), others))
     return {"draw": index, **statistics}
 
 
@@ -89,8 +98,8 @@ def predictive_check(
     setup: CalibrationSetup, sample: pd.DataFrame, executor: Executor
 ) -> pd.DataFrame:
     """Run every posterior draw once at the calibration's settings; one row per draw."""
-    keys = list(setup.targets["key"])
-    tasks = [(i, dict(row), keys) for i, row in enumerate(sample.to_dict("records"))]
+    keys, others = setup.simulator.keys, setup.simulator.others
+    tasks = [(i, dict(row), keys, others) for i, row in enumerate(sample.to_dict("records"))]
     rows = [result for _, result in executor.run(predictive_task, setup.simulator.base, tasks)]
     return pd.DataFrame(rows).sort_values("draw").reset_index(drop=True)
 
@@ -106,16 +115,16 @@ def fit_table(setup: CalibrationSetup, predictive: pd.DataFrame) -> pd.DataFrame
             "measure": target.measure,
             "category": target.category,
             "target": float(target.value),
-            "se": float(target.se) if target.kind == "share" else np.nan,
-            "n": int(target.n),
+            "se": float(target.scale) if target.kind != "rank" else np.nan,
+            "n": float(target.n) if not pd.isna(target.n) else np.nan,
         }
-        if target.kind == "share":
-            median = float(simulated.median())
+        if target.kind != "rank":  # the error in the target's SE (or its tolerance)
+            median = float(simulated.median()) if len(simulated) else np.nan
             row.update(
                 simulated_median=median,
-                simulated_q05=float(simulated.quantile(0.05)),
-                simulated_q95=float(simulated.quantile(0.95)),
-                error_in_se=(median - float(target.value)) / float(target.se),
+                simulated_q05=float(simulated.quantile(0.05)) if len(simulated) else np.nan,
+                simulated_q95=float(simulated.quantile(0.95)) if len(simulated) else np.nan,
+                error_in_se=(median - float(target.value)) / float(target.scale),
             )
         else:
             row.update(share_of_runs_ranked_first=float(simulated.mean()))

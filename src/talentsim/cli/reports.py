@@ -61,4 +61,37 @@ def compare(folders: tuple[Path, ...], out: Path | None, quiet: bool) -> None:
     click.echo(f"Comparison written to {folder}")
 
 
-COMMANDS = [report, compare]
+@click.command()
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--targets",
+    default="talentsim:evidence",
+    show_default=True,
+    help="Targets file (CSV; see the README's 'Scoring against observed figures'), or "
+    "talentsim:NAME for a packaged one (evidence, survey_targets, survey_targets_alt_2015).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output folder (default: results/scores/<scenario>-<targets>-<time>).",
+)
+@click.option("--quiet", is_flag=True, help="Do not print the table.")
+def score(results: Path, targets: str, out: Path | None, quiet: bool) -> None:
+    """Score a run or sweep folder (RESULTS) against observed figures.
+
+    Each target's simulated median and 5-95 % interval over the runs, the observed value,
+    the error (in standard errors, or relative to a tolerance) and whether it is within,
+    written as score.csv and score.md. Exits with 2 on a malformed targets file, naming the
+    row and column.
+    """
+    from talentsim import api
+    from talentsim.render.console import console
+    from talentsim.reports.score import print_score
+
+    scored = api.score(results, targets, out)
+    if not quiet:
+        print_score(scored, console())
+    click.echo(f"Score written to {scored.folder}")
+
+
+COMMANDS = [report, compare, score]

@@ -53,6 +53,7 @@ FIELDS: dict[str, np.dtype] = {
     "return_pay_ppp": np.dtype(np.float64),  # PPP pay of the job taken on the latest return
     "fared": np.dtype(np.float32),  # log growth of PPP pay since the latest return
     "circle": np.dtype(np.intp),  # peer circle (classmates: same segment and cohort)
+    "entry_year": np.dtype(np.int16),  # calendar year of graduation and entry (0: starting pool)
 }
 
 #: Initial value of fields whose zero is not the natural "unset".

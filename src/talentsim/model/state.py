@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 
-from talentsim.taxonomy import CN_SECTORS, SEGMENTS
+from talentsim.taxonomy import CN_SECTORS, EDUCATION, SEGMENTS
 
 if TYPE_CHECKING:  # the stages' own types, for the fields below
     from talentsim.model.firms import FirmSampler, FirmTable
@@ -68,6 +68,7 @@ class StepState:
             to its own flows, and the record of the step reads them (stage 9).
         returns_by_segment: People returning in the step, by segment (decisions).
         returns_by_sector: People returning in the step, by Chinese sector (decisions).
+        returns_by_degree: People returning in the step, by degree (decisions).
         forced: Per slot, whether the worker lost US status this step and must move
             (visas, read by decisions).
         active: Per slot, whether the worker is in the pool, fixed after demography.
@@ -81,6 +82,7 @@ class StepState:
     flows: dict[str, float]
     returns_by_segment: np.ndarray
     returns_by_sector: np.ndarray
+    returns_by_degree: np.ndarray
     forced: np.ndarray
     active: np.ndarray = field(default_factory=lambda: _zeros(0))
     in_us: np.ndarray = field(default_factory=lambda: _zeros(0))
@@ -95,6 +97,7 @@ class StepState:
             flows=dict.fromkeys(FLOW_NAMES, 0.0),
             returns_by_segment=np.zeros(len(SEGMENTS)),
             returns_by_sector=np.zeros(len(CN_SECTORS)),
+            returns_by_degree=np.zeros(len(EDUCATION)),
             forced=_zeros(slots),
         )
 
@@ -157,6 +160,7 @@ class Model(Protocol):
     survey_years: set[int]
     firm_agents: list[Any]  # the firms' Mesa agents
     survey_rows: list[dict[str, object]]
+    cohort_rows: list[dict[str, object]]
     audit: bool
     ledger_stale: bool
     initial_in_us: float

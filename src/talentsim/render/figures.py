@@ -154,7 +154,7 @@ def sector_figure(
 
     Args:
         sectors: Virtual survey rows of the sector question (`year`, `category`, `share`).
-        targets: Survey targets (from :func:`talentsim.calibration.targets.load_targets`),
+        targets: Survey targets (from :func:`talentsim.evidence.targets.load_targets`),
             sector rows.
         folder: Where to save.
         facet: Column with one panel per value (several runs), or None.

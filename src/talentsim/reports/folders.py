@@ -23,7 +23,7 @@ from talentsim.errors import TalentsimError
 from talentsim.model.stages.survey import SECTOR
 from talentsim.runs.outputs import safe_label
 from talentsim.runs.runner import annualise
-from talentsim.runs.sweep_store import RUNS, SURVEY, TIMESERIES
+from talentsim.runs.sweep_store import COHORTS, RUNS, SURVEY, TIMESERIES
 from talentsim.storage.folders import read_small_text
 
 KINDS = ("run", "sweep", "calibration")
@@ -52,6 +52,9 @@ class Result:
         label: A short name (the scenario's; made unique by the caller if needed).
         annual: Calendar-year table, one row per (point,) replicate and year (runs, sweeps).
         sectors: Virtual survey rows of the employment-sector question (runs, sweeps).
+        survey: Every row of the virtual survey (runs, sweeps).
+        cohorts: The cohort table (runs, sweeps; None for folders written before it was
+            recorded).
         runs: One row per run of a sweep, as stored (sweeps).
         design: The sweep's points (sweeps).
         keys: The swept parameters (sweeps).
@@ -67,6 +70,8 @@ class Result:
     label: str
     annual: pd.DataFrame | None = None
     sectors: pd.DataFrame | None = None
+    survey: pd.DataFrame | None = None
+    cohorts: pd.DataFrame | None = None
     runs: pd.DataFrame | None = None
     design: pd.DataFrame | None = None
     keys: list[str] = field(default_factory=list)
@@ -186,7 +191,18 @@ def load_run(path: Path, manifest: dict[str, Any]) -> Result:
         label=safe_label(str(manifest.get("scenario", path.name))),
         annual=annual,
         sectors=_sector_rows(survey),
+        survey=survey,
+        cohorts=_read_cohorts(path / "cohorts.parquet"),
     )
+
+
+def _read_cohorts(path: Path) -> pd.DataFrame | None:
+    """A cohort table, or None if the folder predates it."""
+    if not path.exists():
+        return None
+    cohorts = _read_parquet(path)
+    _check_columns(path, cohorts, ("replicate", "year", "cohort", "entered", "in_us"))
+    return cohorts
 
 
 def _sweep_missing(runs: pd.DataFrame, expected: int, keys: list[str]) -> list[str]:
@@ -239,14 +255,16 @@ def load_sweep(path: Path, manifest: dict[str, Any]) -> Result:
             f"{path}: none of the sweep's {expected} runs succeeded, so there is nothing to "
             f"report. {' '.join(missing)}"
         )
-    annual, sectors = _sweep_tables(path, ok)
+    annual, survey, cohorts = _sweep_tables(path, ok)
     result = Result(
         path=path,
         kind="sweep",
         manifest=manifest,
         label=safe_label(str(manifest.get("scenario", path.name))),
         annual=annual,
-        sectors=sectors,
+        sectors=_sector_rows(survey),
+        survey=survey,
+        cohorts=cohorts,
         runs=ok,
         design=design,
         keys=keys,
@@ -256,9 +274,14 @@ def load_sweep(path: Path, manifest: dict[str, Any]) -> Result:
     return result
 
 
-def _sweep_tables(path: Path, ok: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Annual tables and survey sector rows of the successful runs, with their point values."""
-    annuals, sectors = [], []
+def _sweep_tables(
+    path: Path, ok: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """Annual tables, surveys and cohort tables of the successful runs, with their points.
+
+    The cohort table is None if any run lacks one (a sweep written before it was recorded).
+    """
+    annuals, surveys, cohorts = [], [], []
     for row in ok.itertuples(index=False):
         name = f"p{int(row.point):06d}-r{int(row.replicate):04d}.parquet"
         for sub in (TIMESERIES, SURVEY):
@@ -272,10 +295,11 @@ def _sweep_tables(path: Path, ok: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
         annual = annualise(ts.drop(columns=["point"]))
         annual.insert(0, "point", int(row.point))
         annuals.append(annual)
-        sectors.append(_sector_rows(_read_parquet(path / SURVEY / name)))
-    annual = pd.concat(annuals, ignore_index=True)
-    sector = pd.concat(sectors, ignore_index=True)
-    return annual, sector
+        surveys.append(_read_parquet(path / SURVEY / name))
+        cohorts.append(_read_cohorts(path / COHORTS / name))
+    survey = pd.concat(surveys, ignore_index=True)
+    cohort = None if any(c is None for c in cohorts) else pd.concat(cohorts, ignore_index=True)
+    return pd.concat(annuals, ignore_index=True), survey, cohort
 
 
 def load_calibration(path: Path, manifest: dict[str, Any]) -> Result:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from talentsim.calibration.targets import RANK_MEASURE, load_targets
+from talentsim.evidence.targets import RANK_MEASURE, load_targets
 from talentsim.model.stages.survey import SECTOR
 from talentsim.render import figures as figs
 from talentsim.render.documents import FORMATS, Document, write_document

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from talentsim.calibration.targets import load_targets
+from talentsim.evidence.targets import load_targets
 from talentsim.model.stages.survey import SECTOR
 from talentsim.render.console import table as make_table
 from talentsim.runs.runner import RunResult

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from talentsim.calibration.report import short_labels
-from talentsim.calibration.targets import load_targets
+from talentsim.evidence.targets import load_targets
 from talentsim.render import figures as figs
 from talentsim.render.documents import Document
 from talentsim.reports.common import (

@@ -57,6 +57,11 @@ def default_comparison(labels: list[str]) -> Path:
     return _fresh(ROOT / "comparisons" / f"{names}-{_stamp()}")
 
 
+def default_score(label: str, targets: Path) -> Path:
+    """results/scores/<scenario>-<targets file's stem>-<UTC time>."""
+    return _fresh(ROOT / "scores" / f"{safe_label(label)}-{safe_label(targets.stem)}-{_stamp()}")
+
+
 def default_report(folders: list[Path]) -> Path:
     """<folder>/report for one folder; results/reports/<names>-<time> for several."""
     if len(folders) == 1:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from talentsim.model.model import TalentModel
-from talentsim.model.stages.observe import timeseries_columns
+from talentsim.model.stages.observe import COHORT_COLUMNS, timeseries_columns
 from talentsim.model.stages.survey import SURVEY_COLUMNS
 from talentsim.scenario.schema import Scenario
 
@@ -32,6 +32,8 @@ class Replicate:
         seed_sequence: The numpy SeedSequence its random streams were drawn from.
         timeseries: One row per recorded step (see talentsim.model.stages.observe).
         survey: The virtual survey's rows (see talentsim.model.stages.survey).
+        cohorts: Each entry cohort at each year's end, by group (`cohort_rows` in
+            talentsim.model.stages.observe).
         initial_in_us: People in the US when recording started.
         stage_seconds: Seconds spent in each stage.
         wall_seconds: Seconds from building the model to the end of its run.
@@ -42,6 +44,7 @@ class Replicate:
     seed_sequence: np.random.SeedSequence
     timeseries: pd.DataFrame
     survey: pd.DataFrame
+    cohorts: pd.DataFrame
     initial_in_us: float
     stage_seconds: dict[str, float]
     wall_seconds: float
@@ -74,6 +77,11 @@ def tables(model: TalentModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     return timeseries, survey
 
 
+def cohort_table(model: TalentModel) -> pd.DataFrame:
+    """The model's cohort table so far."""
+    return pd.DataFrame(model.cohort_rows, columns=list(COHORT_COLUMNS))
+
+
 def simulate(
     scenario: Scenario,
     replicate: int = 0,
@@ -101,14 +109,16 @@ def simulate(
         if on_step is not None:
             on_step()
     timeseries, survey = tables(model)
-    timeseries.insert(0, "replicate", replicate)
-    survey.insert(0, "replicate", replicate)
+    cohorts = cohort_table(model)
+    for table in (timeseries, survey, cohorts):
+        table.insert(0, "replicate", replicate)
     return Replicate(
         replicate=replicate,
         seed=model.seed,
         seed_sequence=model.seed_sequence,
         timeseries=timeseries,
         survey=survey,
+        cohorts=cohorts,
         initial_in_us=model.initial_in_us,
         stage_seconds=dict(model.stage_times),
         wall_seconds=time.perf_counter() - start,

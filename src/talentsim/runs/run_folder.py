@@ -1,9 +1,9 @@
 """Result folders: Parquet tables, the resolved scenario and a manifest, written atomically.
 
 A run folder holds ``timeseries.parquet``, ``annual.parquet``, ``survey.parquet``,
-``scenario.yaml`` (resolved) and ``manifest.json`` (what produced it). Everything is written
-into a temporary sibling folder first and renamed into place, so a folder either exists
-complete or not at all.
+``cohorts.parquet``, ``scenario.yaml`` (resolved) and ``manifest.json`` (what produced it).
+Everything is written into a temporary sibling folder first and renamed into place, so a
+folder either exists complete or not at all.
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ def write_run(
         write_parquet(result.timeseries, tmp / "timeseries.parquet")
         write_parquet(result.annual, tmp / "annual.parquet")
         write_parquet(result.survey, tmp / "survey.parquet")
+        write_parquet(result.cohorts, tmp / "cohorts.parquet")
         (tmp / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return out

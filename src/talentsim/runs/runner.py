@@ -11,7 +11,7 @@ import pandas as pd
 from talentsim.model.state import RECORDED_FLOWS
 from talentsim.runs.replicate import Replicate, simulate
 from talentsim.scenario.schema import Scenario
-from talentsim.taxonomy import CN_SECTORS, SEGMENTS
+from talentsim.taxonomy import CN_SECTORS, EDUCATION, SEGMENTS
 
 #: Columns of the annual table that are stocks (value at the end of the year).
 STOCK_COLUMNS: tuple[str, ...] = (
@@ -20,6 +20,8 @@ STOCK_COLUMNS: tuple[str, ...] = (
     "agents_active",
     *(f"in_us_{s}" for s in SEGMENTS),
     *(f"returned_{s}" for s in SEGMENTS),
+    *(f"in_us_{d}" for d in EDUCATION),
+    *(f"returned_{d}" for d in EDUCATION),
 )
 #: Columns that are averaged over the year's steps.
 MEAN_COLUMNS: tuple[str, ...] = (
@@ -34,6 +36,7 @@ FLOW_COLUMNS: tuple[str, ...] = (
     *RECORDED_FLOWS,
     *(f"returns_{s}" for s in SEGMENTS),
     *(f"returns_to_{s}" for s in CN_SECTORS),
+    *(f"returns_{d}" for d in EDUCATION),
 )
 
 
@@ -45,6 +48,7 @@ class RunResult:
     timeseries: pd.DataFrame
     annual: pd.DataFrame
     survey: pd.DataFrame
+    cohorts: pd.DataFrame
     replicates: list[Replicate] = field(default_factory=list)
     folder: Path | None = None  # where it was written, if it was
 
@@ -60,11 +64,13 @@ def run_scenario(scenario: Scenario, on_step: Callable[[], None] | None = None) 
     results = [simulate(scenario, r, on_step=on_step) for r in range(scenario.replicates)]
     timeseries = pd.concat([r.timeseries for r in results], ignore_index=True)
     survey = pd.concat([r.survey for r in results], ignore_index=True)
+    cohorts = pd.concat([r.cohorts for r in results], ignore_index=True)
     return RunResult(
         scenario=scenario,
         timeseries=timeseries,
         annual=annualise(timeseries),
         survey=survey,
+        cohorts=cohorts,
         replicates=results,
     )
 

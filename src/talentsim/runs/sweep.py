@@ -118,25 +118,30 @@ def plan_sweep(
     return SweepPlan(loaded, design, runs, folder, base_dir, largest)
 
 
-def simulate_point(base: Scenario, spec: RunSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The tables of one run of a sweep, with `point` and `replicate` columns first."""
+def simulate_point(
+    base: Scenario, spec: RunSpec
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The time series, survey and cohort tables of one run of a sweep.
+
+    Each has `point` and `replicate` columns first.
+    """
     scenario = point_scenario(base, dict(spec.values))
     sequence = np.random.SeedSequence(spec.entropy, spawn_key=spec.spawn_key)
     result = simulate(scenario, spec.replicate, seed_sequence=sequence)
-    ts, survey = result.timeseries, result.survey
-    ts.insert(0, "point", spec.point)
-    survey.insert(0, "point", spec.point)
-    return ts, survey
+    tables = result.timeseries, result.survey, result.cohorts
+    for table in tables:
+        table.insert(0, "point", spec.point)
+    return tables
 
 
 def run_one(base: Scenario, spec: RunSpec) -> dict[str, Any]:
     """Run one point and replicate; never raises (a failure is returned as a result)."""
     start = time.perf_counter()
     try:
-        ts, survey = simulate_point(base, spec)
+        ts, survey, cohorts = simulate_point(base, spec)
         row = outcome_row(spec, ts, survey)
         row["model_seconds"] = time.perf_counter() - start
-        return {"row": row, "timeseries": ts, "survey": survey}
+        return {"row": row, "timeseries": ts, "survey": survey, "cohorts": cohorts}
     except Exception:
         row = _identity(spec)
         row.update(
@@ -144,7 +149,7 @@ def run_one(base: Scenario, spec: RunSpec) -> dict[str, Any]:
             error=traceback.format_exc(limit=20),
             model_seconds=time.perf_counter() - start,
         )
-        return {"row": row, "timeseries": None, "survey": None}
+        return {"row": row, "timeseries": None, "survey": None, "cohorts": None}
 
 
 def run_task(
@@ -163,7 +168,7 @@ def run_task(
         return result
     row = result["row"]
     if row["status"] == "ok" or last:  # a failure is stored only once no retry is left
-        SweepStore(Path(folder)).write_run(row, result["timeseries"], result["survey"])
+        SweepStore(Path(folder)).write_run(row, result)
     return row
 
 
@@ -272,11 +277,11 @@ def _run_locked(
                     model_seconds=float("nan"),
                 )
                 if last:
-                    store.write_run(row, None, None)
+                    store.write_run(row)
             elif isinstance(row, dict) and "row" in row:  # returned to be stored here
                 result, row = row, row["row"]
                 if row["status"] == "ok" or last:
-                    store.write_run(row, result["timeseries"], result["survey"])
+                    store.write_run(row, result)
             final = row["status"] == "ok" or last
             if row["status"] == "ok":
                 report.ok += 1

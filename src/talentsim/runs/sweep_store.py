@@ -8,6 +8,7 @@ Layout of a sweep folder::
     runs/                one file per finished run: a single row (see `outcome_row`)
     timeseries/          one file per run: the quarterly record, with point and replicate
     survey/              one file per run: the virtual survey, with point and replicate
+    cohorts/             one file per run: the cohort table, with point and replicate
     runs.parquet         all rows of runs/, sorted, written when the sweep ends
 
 Every file is written to a temporary name and renamed into place, so a killed sweep leaves
@@ -29,7 +30,9 @@ from talentsim.errors import TalentsimError
 from talentsim.storage.atomic import write_json, write_parquet, write_text
 from talentsim.storage.folders import check_output
 
-RUNS, TIMESERIES, SURVEY = "runs", "timeseries", "survey"
+RUNS, TIMESERIES, SURVEY, COHORTS = "runs", "timeseries", "survey", "cohorts"
+#: The tables stored per run besides its row (sweeps written before cohorts/ lack it).
+TABLES = (TIMESERIES, SURVEY, COHORTS)
 
 
 class SweepMismatchError(TalentsimError):
@@ -64,7 +67,7 @@ class SweepStore:
                     f"{str(old.get('scenario_hash'))[:12]}, this one "
                     f"{manifest['scenario_hash'][:12]}); choose another --out"
                 )
-        for sub in (RUNS, TIMESERIES, SURVEY):
+        for sub in (RUNS, *TABLES):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
             for leftover in (self.folder / sub).glob(".*.tmp*"):
                 leftover.unlink()  # a run killed while writing (the caller holds the lock)
@@ -92,22 +95,21 @@ class SweepStore:
             try:
                 frames.append(pq.read_table(file, columns=columns).to_pandas())
             except (OSError, pa.ArrowException):
-                for sub in (RUNS, TIMESERIES, SURVEY):
+                for sub in (RUNS, *TABLES):
                     (self.folder / sub / file.name).unlink(missing_ok=True)
         if not frames:
             return pd.DataFrame(columns=columns or [])
         return pd.concat(frames, ignore_index=True)
 
     def write_run(
-        self, row: dict[str, Any], timeseries: pd.DataFrame | None, survey: pd.DataFrame | None
+        self, row: dict[str, Any], tables: dict[str, pd.DataFrame | None] | None = None
     ) -> None:
-        """Store one run: its time series first, its row last."""
+        """Store one run: its tables (by folder name, see TABLES) first, its row last."""
         name = run_name(int(row["point"]), int(row["replicate"]))
-        # Small files: compression would cost more time than it saves space.
-        if timeseries is not None:
-            write_parquet(self.folder / TIMESERIES / name, timeseries, "none")
-        if survey is not None:
-            write_parquet(self.folder / SURVEY / name, survey, "none")
+        for sub in TABLES:
+            table = (tables or {}).get(sub)
+            if table is not None:  # small files: compression would cost more than it saves
+                write_parquet(self.folder / sub / name, table, "none")
         write_parquet(self.folder / RUNS / name, pd.DataFrame([row]), "none")
 
     def consolidate(self) -> pd.DataFrame:

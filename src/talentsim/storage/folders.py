@@ -28,7 +28,14 @@ LOCK = ".lock"
 #: What talentsim writes into a folder of each kind (a `report` folder inside is its own).
 ENTRIES: dict[str, frozenset[str]] = {
     "run": frozenset(
-        {"timeseries.parquet", "annual.parquet", "survey.parquet", "scenario.yaml", MANIFEST}
+        {
+            "timeseries.parquet",
+            "annual.parquet",
+            "survey.parquet",
+            "cohorts.parquet",
+            "scenario.yaml",
+            MANIFEST,
+        }
     ),
 }
 #: Largest manifest read to tell a folder's kind (a manifest is a few kilobytes).

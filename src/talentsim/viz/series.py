@@ -7,7 +7,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from talentsim.calibration.targets import load_targets
+from talentsim.evidence.targets import load_targets
 from talentsim.model.stages.survey import SECTOR
 from talentsim.runs.runner import annualise
 from talentsim.taxonomy import CN_SECTORS, SEGMENTS

@@ -326,7 +326,12 @@ def apply_return(
     weight, segment = people.weight[slots], people.segment[slots]
     old_level = people.level[slots]
     _count_returns(
-        model, weight, segment, old_level, offers.cn_sector[returning], offers.forced[returning]
+        model,
+        weight,
+        (segment, people.education[slots]),
+        old_level,
+        offers.cn_sector[returning],
+        offers.forced[returning],
     )
     before = totals(
         weight,
@@ -364,14 +369,16 @@ def apply_return(
 def _count_returns(
     model: Model,
     weight: np.ndarray,
-    segment: np.ndarray,
+    segment_degree: tuple[np.ndarray, np.ndarray],
     level: np.ndarray,
     sector: np.ndarray,
     forced: np.ndarray,
 ) -> None:
     """Add this step's returns to the flows (from the returnees' state before the move)."""
+    segment, degree = segment_degree
     model.step_state.flows["returns"] += float(weight.sum())
     model.step_state.flows["forced_returns"] += float(weight[forced].sum())
     model.step_state.flows["returns_experienced"] += float(weight[level > 0].sum())
     model.step_state.returns_by_segment += np.bincount(segment, weights=weight, minlength=4)
     model.step_state.returns_by_sector += np.bincount(sector, weights=weight, minlength=5)
+    model.step_state.returns_by_degree += np.bincount(degree, weights=weight, minlength=3)

@@ -221,6 +221,7 @@ def entry(model: Model) -> None:
     if count:
         gen = model.streams.generator(Draw.ENTRY, model.tick)
         new = create_workers(model, count, gen, None)
+        model.people.entry_year[new] = model.year
         model.step_state.flows["entrants"] += float(model.people.weight[new].sum())
 
 

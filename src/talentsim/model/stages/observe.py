@@ -13,7 +13,7 @@ import numpy as np
 from talentsim.model.ledger import recount
 from talentsim.model.stages.careers import reference_hazards
 from talentsim.model.state import RECORDED_FLOWS
-from talentsim.taxonomy import CHINA_WAGE_GROUP, CN_SECTORS, MANAGER, SEGMENTS
+from talentsim.taxonomy import CHINA_WAGE_GROUP, CN_SECTORS, EDUCATION, MANAGER, SEGMENTS, Country
 
 if TYPE_CHECKING:
     from talentsim.model.state import Model
@@ -40,6 +40,9 @@ def timeseries_columns() -> list[str]:
     columns += [f"returned_{s}" for s in SEGMENTS]
     columns += [f"returns_{s}" for s in SEGMENTS]
     columns += [f"returns_to_{s}" for s in CN_SECTORS]
+    columns += [f"in_us_{d}" for d in EDUCATION]
+    columns += [f"returned_{d}" for d in EDUCATION]
+    columns += [f"returns_{d}" for d in EDUCATION]
     return columns
 
 
@@ -89,4 +92,83 @@ def record(model: Model) -> dict[str, float]:
         row[f"returns_{s}"] = float(model.step_state.returns_by_segment[i])
     for i, s in enumerate(CN_SECTORS):
         row[f"returns_to_{s}"] = float(model.step_state.returns_by_sector[i])
+    in_us_deg, cn_deg = _stocks_by_degree(model)
+    for i, d in enumerate(EDUCATION):
+        row[f"in_us_{d}"] = float(in_us_deg[i])
+        row[f"returned_{d}"] = float(cn_deg[i])
+        row[f"returns_{d}"] = float(model.step_state.returns_by_degree[i])
     return row
+
+
+def _stocks_by_degree(model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """People in the US and in China at the end of the step, by degree."""
+    people = model.people
+    active = people.view("active")
+    weight = np.where(active, people.view("weight"), 0.0)
+    in_us = people.view("country") == Country.US.value
+    degree, k = people.view("education"), len(EDUCATION)
+    return (
+        np.bincount(degree, weights=np.where(in_us, weight, 0.0), minlength=k),
+        np.bincount(degree, weights=np.where(in_us, 0.0, weight), minlength=k),
+    )
+
+
+#: Columns of the cohort table (one row per replicate, year, entry cohort and group).
+COHORT_COLUMNS: tuple[str, ...] = (
+    "year",
+    "cohort",
+    "years_after",
+    "group",
+    "entered",
+    "in_us",
+    "in_china",
+)
+#: Groups of the cohort table: everyone, then by degree, then by segment.
+COHORT_GROUPS: tuple[str, ...] = ("all", *EDUCATION, *SEGMENTS)
+
+
+def cohort_rows(model: Model) -> list[dict[str, object]]:
+    """Where each entry cohort is at the end of the year, by degree and by segment.
+
+    A cohort is the graduates who entered the pool in one calendar year (burn-in included);
+    the starting pool is no cohort. `entered` counts everyone who entered, `in_us` and
+    `in_china` those still in the pool, in each country; the rest have left the pool.
+    """
+    people = model.people
+    cohort = people.view("entry_year").astype(np.intp)
+    entrants = cohort > 0
+    if not entrants.any():
+        return []
+    first = int(cohort[entrants].min())
+    index = np.where(entrants, cohort - first, 0)
+    size = int(index.max()) + 1
+    weight = np.where(entrants, people.view("weight"), 0.0)
+    active = people.view("active")
+    in_us = active & (people.view("country") == Country.US.value)
+    in_cn = active & ~in_us
+    codes = {
+        "all": entrants,
+        **{d: people.view("education") == i for i, d in enumerate(EDUCATION)},
+        **{s: people.view("segment") == i for i, s in enumerate(SEGMENTS)},
+    }
+    rows = []
+    for group, member in codes.items():
+        w = np.where(member, weight, 0.0)
+        counts = [
+            np.bincount(index, weights=np.where(mask, w, 0.0), minlength=size)
+            for mask in (entrants, in_us, in_cn)
+        ]
+        for c in range(size):
+            if counts[0][c] > 0:
+                rows.append(
+                    {
+                        "year": model.year,
+                        "cohort": first + c,
+                        "years_after": model.year - (first + c),
+                        "group": group,
+                        "entered": float(counts[0][c]),
+                        "in_us": float(counts[1][c]),
+                        "in_china": float(counts[2][c]),
+                    }
+                )
+    return rows
