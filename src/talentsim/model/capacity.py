@@ -39,9 +39,10 @@ def scenario_slots(scenario: object) -> int:
     t = scenario.time
     dt = 1.0 / t.steps_per_year
     agents = scenario.population.agents
+    starting = agents if scenario.population.initial == "drawn" else 0
     years = np.arange(-t.burn_in_years, t.end - t.start + 1, dt)
     inflow = scenario.entry.rate * agents * np.exp(scenario.entry.growth * years) * dt
-    return int((agents + inflow.sum()) * 1.05) + 16
+    return int((starting + inflow.sum()) * 1.05) + 16
 
 
 def peak_slots(scenario: object) -> int:
@@ -57,12 +58,13 @@ def peak_slots(scenario: object) -> int:
     entry_step = ((scenario.entry.month - 1) * steps // 12) / steps
     timeline = Timeline(scenario)
     agents = scenario.population.agents
+    starting = agents if scenario.population.initial == "drawn" else 0
     total = 0.0
     for year in range(t.start - t.burn_in_years, t.end + 1):
         when = year + entry_step
         p = timeline.params_at(max(when, t.start))
         total += p.entry.rate * agents * np.exp(p.entry.growth * (when - t.start))
-    return int((agents + total) * 1.05) + 16
+    return int((starting + total) * 1.05) + 16
 
 
 def estimated_bytes(scenario: object) -> int:

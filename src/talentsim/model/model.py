@@ -210,6 +210,7 @@ class TalentModel(mesa.Model):
         self.t = start_year + self.step_index * self.dt
         self.p = self.timeline.params_at(max(self.t, start_year))
         if self.step_index == 0:
+            demography.set_weights(self)
             people = self.people
             in_us = people.view("active") & (people.view("country") == Country.US.value)
             self.initial_in_us = float(np.dot(people.view("weight"), in_us))

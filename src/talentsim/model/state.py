@@ -113,6 +113,8 @@ class CarriedState:
 
     Attributes:
         entry_carry: The fraction of a graduate the entry schedule owes the next year.
+        weight: People each new agent stands for (set anew when recording starts after a
+            spin-up).
         n_circles: Peer circles formed so far (the next circle's number).
         peer_share: Per slot, the share of the worker's peers in China (updated yearly).
         peer_fared: Per slot, how those peers fared in China (log pay growth).
@@ -123,6 +125,7 @@ class CarriedState:
     """
 
     entry_carry: float = 0.0
+    weight: float = 1.0
     n_circles: int = 0
     peer_share: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     peer_fared: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))

@@ -112,8 +112,10 @@ class CalibrationConfig(Section):
     )
     targets: str = Field(
         "talentsim:survey_targets",
-        description="Targets CSV (relative to the scenario file), or talentsim:survey_targets "
-        "(the CCG surveys, 2015 = 10 %) or talentsim:survey_targets_alt_2015 (2015 = 14.5 %).",
+        description="Targets CSV (relative to the scenario file; its calibration split), or "
+        "talentsim:evidence (the seed surveys and the independent evidence), "
+        "talentsim:survey_targets (the CCG surveys, 2015 = 10 %) or "
+        "talentsim:survey_targets_alt_2015 (2015 = 14.5 %).",
     )
     weights: dict[str, float] = Field(
         default_factory=dict,

@@ -5,7 +5,7 @@ The run's period, the population and its mix, entry and exit, family ties and be
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     Field,
@@ -44,13 +44,15 @@ class TimeConfig(Section):
         4, "Steps per year (4 = quarterly).", unit="steps", source=STRUCTURAL, ge=1, le=52
     )
     burn_in_years: int = param(
-        5,
-        "Years simulated before `start`, with the parameters of `start` and nothing recorded, "
-        "so that visa statuses, careers and the returnees in China settle.",
+        30,
+        "Years simulated before `start`, with the parameters of `start` and nothing recorded. "
+        "With population.initial 'spin_up' the pool starts empty and is made by the "
+        "graduates of these years, so it should cover most of a working life (30: returns in "
+        "2010-2016 differ from those after 40 or 55 years by about 3 %).",
         unit="years",
         source=STRUCTURAL,
         ge=0,
-        le=50,
+        le=80,
     )
 
     @model_validator(mode="after")
@@ -127,10 +129,19 @@ class EducationBySegment(Section):
 class PopulationConfig(Section):
     """Size and make-up of the talent pool at the start."""
 
+    initial: Literal["spin_up", "drawn"] = Field(
+        "spin_up",
+        description="How the pool is made: 'spin_up', from an empty pool by the graduates "
+        "who enter over the burn-in (its make-up is the model's own); 'drawn', drawn at the "
+        "burn-in's start from years_since_graduation_mean and segment_mix (its recent cohorts "
+        "and visa clocks then leave a start-up artefact in the first recorded years).",
+        json_schema_extra={"unit": "choice", "source": STRUCTURAL},
+    )
     agents: int = param(
         20_000,
-        "Agents that represent the pool at the start of the run: more agents give more "
-        "precise results for the same pool, at more cost.",
+        "Agents that represent the pool at the start of the run (about as many in the US; "
+        "exactly, with initial 'drawn'): more agents give more precise results for the same "
+        "pool, at more cost.",
         unit="agents",
         source=RUN_SETTING,
         ge=1,
@@ -139,7 +150,8 @@ class PopulationConfig(Section):
     people: int = param(
         500_000,
         "People in the US-based pool at the start of the run; each agent stands for "
-        "people / agents of them.",
+        "people / agents of them (with initial 'spin_up', people / the agents in the US when "
+        "recording starts).",
         unit="people",
         source="assumed: the order of the US-based Chinese-born graduate pool around 2010 (X05)",
         ge=1,
@@ -165,7 +177,7 @@ class PopulationConfig(Section):
     )
     years_since_graduation_mean: float = param(
         6.0,
-        "Mean years since graduation of the pool at the start (exponential).",
+        "Mean years since graduation of the pool at the start (exponential; initial 'drawn' only).",
         unit="years",
         gt=0.0,
     )
@@ -189,9 +201,12 @@ class EntryConfig(Section):
     """New graduates entering the US pool."""
 
     rate: float = rate(
-        0.08,
-        "Graduates entering per year, as a share of the starting pool.",
-        "assumed; X05 gives the order of magnitude",
+        0.15,
+        "Graduates entering per year at `start`, per agent of population.agents. With "
+        "initial 'spin_up' it sets how many agents the pool holds (0.15 gives about "
+        "population.agents in the US at the start), not the results: the agents' weight is "
+        "set when recording starts.",
+        "run setting (spin_up); structural choice",
     )
     growth: float = param(
         0.06,

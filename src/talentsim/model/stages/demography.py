@@ -80,7 +80,7 @@ def create_workers(
     years_us = STUDY_YEARS[education] + ysg
     people.active[new] = True
     people.country[new] = Country.US
-    people.weight[new] = p.population.weight
+    people.weight[new] = model.carried.weight
     people.birth[new] = t - age
     people.education[new] = education
     people.segment[new] = segment
@@ -188,14 +188,40 @@ def _form_circles(model: Model, new: slice, segment: np.ndarray) -> None:
 
 
 def initialise(model: Model) -> None:
-    """Create the starting pool with a spread of years since graduation."""
+    """Create the starting pool with a spread of years since graduation ('drawn' only).
+
+    With `population.initial` 'spin_up' the pool starts empty: the graduates who enter over
+    the burn-in make it (see :func:`set_weights`).
+    """
     p = model.p
+    model.carried.weight = p.population.weight
+    if p.population.initial == "spin_up":
+        return
     gen = model.streams.generator(Draw.INIT, 0)
     count = p.population.agents
     ysg = -np.log1p(-gen.random(count)) * p.population.years_since_graduation_mean
     max_ysg = p.exit.retirement_age - GRADUATION_AGE.max() - 0.5
     # Oldest cohort first, so that circles of consecutive workers are classmates.
     create_workers(model, count, gen, np.sort(np.minimum(ysg, max_ysg))[::-1])
+
+
+def set_weights(model: Model) -> None:
+    """After a spin-up, make every agent stand for people / (agents in the US) from now on.
+
+    Called when recording starts: the pool in the US then holds `population.people` people,
+    and every later graduate stands for as many.
+    """
+    if model.p.population.initial != "spin_up":
+        return
+    people = model.people
+    in_us = people.view("active") & (people.view("country") == Country.US.value)
+    count = int(np.count_nonzero(in_us))
+    if count == 0:
+        return
+    weight = model.config.population.people / count
+    people.weight[: people.n] = weight
+    model.carried.weight = weight
+    model.ledger.rebuild(people)
 
 
 def is_graduation_step(model: Model) -> bool:
