@@ -44,11 +44,11 @@ class TimeConfig(Section):
         4, "Steps per year (4 = quarterly).", unit="steps", source=STRUCTURAL, ge=1, le=52
     )
     burn_in_years: int = param(
-        30,
+        5,
         "Years simulated before `start`, with the parameters of `start` and nothing recorded. "
         "With population.initial 'spin_up' the pool starts empty and is made by the "
-        "graduates of these years, so it should cover most of a working life (30: returns in "
-        "2010-2016 differ from those after 40 or 55 years by about 3 %).",
+        "graduates of these years, so set 30 or more (30: returns in 2010-2016 differ from "
+        "those after 40 or 55 years by about 3 %).",
         unit="years",
         source=STRUCTURAL,
         ge=0,
@@ -130,11 +130,12 @@ class PopulationConfig(Section):
     """Size and make-up of the talent pool at the start."""
 
     initial: Literal["spin_up", "drawn"] = Field(
-        "spin_up",
+        "drawn",
         description="How the pool is made: 'spin_up', from an empty pool by the graduates "
         "who enter over the burn-in (its make-up is the model's own); 'drawn', drawn at the "
-        "burn-in's start from years_since_graduation_mean and segment_mix (its recent cohorts "
-        "and visa clocks then leave a start-up artefact in the first recorded years).",
+        "burn-in's start from years_since_graduation_mean and segment_mix (the calibrated "
+        "baseline's; its recent cohorts and visa clocks leave a start-up artefact in the "
+        "first recorded years: docs/ODD.md, Section 5.1).",
         json_schema_extra={"unit": "choice", "source": STRUCTURAL},
     )
     agents: int = param(
@@ -201,12 +202,12 @@ class EntryConfig(Section):
     """New graduates entering the US pool."""
 
     rate: float = rate(
-        0.15,
+        0.08,
         "Graduates entering per year at `start`, per agent of population.agents. With "
-        "initial 'spin_up' it sets how many agents the pool holds (0.15 gives about "
-        "population.agents in the US at the start), not the results: the agents' weight is "
-        "set when recording starts.",
-        "run setting (spin_up); structural choice",
+        "initial 'spin_up' it sets only how many agents the pool holds (0.15 gives about "
+        "population.agents in the US at the start): the agents' weight is set when recording "
+        "starts.",
+        "assumed; X05 gives the order of magnitude",
     )
     growth: float = param(
         0.06,
