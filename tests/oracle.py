@@ -291,6 +291,10 @@ class OracleWorker(Worker):
             self.visa_code, self.visa_since = Visa.PERMANENT, tab.t
 
     def lose_status(self) -> None:
+        share = self.model.p.visas.other_route_share
+        if share > 0 and self.rand() < share:  # another route: an H-1B-like status, anew
+            self.visa_code, self.visa_since = Visa.H1B, self.model.tables.t
+            return
         self.forced = True
         self.model.step_state.flows["status_lost"] += self.weight
 
@@ -406,10 +410,14 @@ class OracleWorker(Worker):
             + w.promotion * (tab.cn_prospects[level] - tab.us_prospects[self.level])
             + w.opportunity * (back_opp - stay_opp)
         )
-        abroad = self.forced or (
+        push = (
             w.visa_risk * self.visa_risk(self.visa_code, self.visa_since) + w.tension * tab.tension
             >= d.reason_threshold
         )
+        if self.forced:  # a lost status: named with the reporting share alone
+            abroad = d.forced_reason_share >= 1 or self.rand() < d.forced_reason_share
+        else:
+            abroad = push
         flags = [
             w.family * self.family_pull() >= d.reason_threshold,
             w.belonging * (self.belong_cn - self.belong_us) >= d.reason_threshold,

@@ -394,3 +394,55 @@ def test_a_sweeps_entropy_is_its_scenarios_hash() -> None:
     b = load_scenario(REPO / "experiments" / "smoke_sweep.yaml", ["seed=1"])
     assert run_entropy(a.scenario) == int(a.hash[:32], 16)
     assert run_entropy(a.scenario) != run_entropy(b.scenario)
+
+
+# --------------------------------------------------------------------------- visas
+
+
+def test_other_routes_keep_a_share_of_those_about_to_lose_status() -> None:
+    """ODD 7.5.2: a share `other_route_share` of the workers about to lose status keep an
+    H-1B-like status with a fresh clock; at 1 nobody is forced out, at 0 nobody is kept."""
+    from talentsim.model.stages.visas import _other_routes
+
+    model = TalentModel(small_scenario(None, ["replicates=1", "visas.other_route_share=0.5"]))
+    model.step()
+    slots = np.arange(min(model.people.n, 1500))
+    lost = _other_routes(model, slots)
+    kept = np.setdiff1d(slots, lost)
+    assert abs(len(kept) / len(slots) - 0.5) < 3 * math.sqrt(0.25 / len(slots))
+    assert (model.people.visa[kept] == Visa.H1B.value).all()
+    assert (model.people.visa_since[kept] == model.t).all()
+    model.p.visas.other_route_share = 0.0
+    assert np.array_equal(_other_routes(model, slots), slots)
+
+    common = ["replicates=1", "time.end=2016"]
+    never = run_scenario(small_scenario(None, [*common, "visas.other_route_share=1"]))
+    assert (never.annual["status_lost"] == 0).all()
+    assert (never.annual["forced_returns"] == 0).all()
+    always = run_scenario(small_scenario(None, [*common, "visas.other_route_share=0"]))
+    assert always.annual["status_lost"].sum() > 0
+
+
+def test_a_forced_returnee_names_a_lost_status_with_the_reporting_share() -> None:
+    """ODD 7.8.4: a returnee forced out names unfavourable conditions abroad with chance
+    `forced_reason_share` alone; for the others the share changes nothing."""
+    from talentsim.model.stages.decisions import JobTerms, reason_mask
+
+    model = TalentModel(small_scenario(None, ["replicates=1"]))
+    model.step()
+    idx = np.arange(min(model.people.n, 1500))
+    zero = np.zeros(len(idx))
+    terms = JobTerms(zero, zero, zero, zero)
+    abroad = 1 << 3
+
+    def masks(share: float, forced: bool) -> np.ndarray:
+        model.p.decisions.forced_reason_share = share
+        return reason_mask(model, idx, terms, terms, np.full(len(idx), forced))
+
+    assert not (masks(0.0, True) & abroad).any()
+    assert (masks(1.0, True) & abroad).all()
+    named = ((masks(0.3, True) & abroad) > 0).mean()
+    assert abs(named - 0.3) < 3 * math.sqrt(0.21 / len(idx))
+    assert np.array_equal(masks(0.0, False), masks(1.0, False))
+    others = np.uint8(0xFF ^ abroad)
+    assert np.array_equal(masks(0.3, True) & others, masks(1.0, True) & others)

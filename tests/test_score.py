@@ -7,6 +7,7 @@ The simulated values are recomputed here by hand from the folder's own Parquet t
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 
 from talentsim.cli import main
 from talentsim.evidence.targets import builtin_targets_path, last_year, load_targets
+from talentsim.render.score_figure import scaled
 
 HEADER = "id,kind,year,end_year,after_years,measure,category,value,n,tolerance,split\n"
 GOOD = {
@@ -98,6 +100,13 @@ def test_every_kind_is_scored_as_recomputed_by_hand(run_folder: Path, tmp_path: 
     assert table.loc["H", "error"] == pytest.approx((expected["H"] - 0.9) / se)
     assert table.loc["F", "error"] == pytest.approx(expected["F"] - 0.05)
     assert (tmp_path / "out" / "score.md").read_text().count("|") > 20
+    # the figure's scale: a target is within exactly when its median is inside [-1, 1]
+    points = scaled(table.reset_index()).set_index("id")
+    assert (points["median"].abs() <= 1 + 1e-12).eq(points["within"].astype(bool)).all()
+    assert points.loc["H", "median"] == pytest.approx((expected["H"] - 0.9) / (2 * se))
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert {"score.png", "score.svg"} <= set(manifest["files"])
+    assert (tmp_path / "out" / "score.png").stat().st_size > 10_000
 
 
 def test_cohort_table_is_consistent(run_folder: Path) -> None:

@@ -33,6 +33,7 @@ SCORE_COLUMNS = (
     "error",
     "error_unit",
     "within",
+    "allowed",
 )
 RUN_KEYS = ("point", "replicate")
 
@@ -81,6 +82,7 @@ def _score_row(row: object, values: np.ndarray) -> dict[str, object]:
         "observed": float(row.value),
         "yardstick": yardstick(row),
         "runs": len(finite),
+        "allowed": allowed(row),
     }
     if not len(finite):
         out.update(median=np.nan, q05=np.nan, q95=np.nan, error=np.nan, error_unit="", within=False)
@@ -111,6 +113,17 @@ def _error(row: object, median: float) -> tuple[float, str, bool]:
         return (float(relative), "relative", bool(abs(relative) <= row.tolerance))
     difference = median - row.value
     return (float(difference), "absolute", bool(abs(difference) <= row.tolerance))
+
+
+def allowed(row: object) -> float:
+    """The largest miss still within, in the target's units (a ranking's: in runs' share)."""
+    if row.kind == "rank":
+        return 0.5
+    if np.isfinite(row.se) and pd.isna(row.tolerance):
+        return float(2.0 * row.se)
+    if row.kind in ("flow", "stock"):
+        return float(row.tolerance * abs(row.value))
+    return float(row.tolerance)
 
 
 def label(row: object) -> str:

@@ -108,6 +108,8 @@ class Draw(IntEnum):
     PROMOTION_START = 24
     US_OFFER_MOVE = 25  # schedules re-drawn when a worker changes country
     PROMOTION_MOVE = 26
+    VISA_ROUTE = 27  # another route to a work status for a worker about to lose theirs
+    REASON = 28  # whether a forced returnee names unfavourable conditions abroad
 
 
 def run_seed_sequence(seed: int, replicate: int) -> np.random.SeedSequence:

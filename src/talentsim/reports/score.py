@@ -16,6 +16,7 @@ from talentsim.evidence.score import score, split_runs
 from talentsim.evidence.targets import load_targets
 from talentsim.render.console import table as make_table
 from talentsim.render.documents import Document, write_document
+from talentsim.render.score_figure import score_figure
 from talentsim.reports.folders import Result, ResultError, load_result
 from talentsim.runs.outputs import default_score
 from talentsim.storage.atomic import atomic_folder, write_json, write_text
@@ -69,6 +70,8 @@ def write_score(score_: Score, out: Path | None = None) -> Path:
             f"Folder `{score_.result.path}` ({_runs_text(score_)}); targets `{score_.targets}`. "
             f"{within} of {scored} targets within their yardstick. " + METHOD
         )
+        figure = score_figure(score_.table, tmp, doc.title)
+        doc.figure(figure)
         doc.table(display_table(score_.table), "Simulated (median and 5-95 % over runs).")
         md = write_document(doc, tmp, "md", stem="score")
         manifest = {
@@ -77,7 +80,7 @@ def write_score(score_: Score, out: Path | None = None) -> Path:
             "targets": str(score_.targets),
             "within": within,
             "scored": scored,
-            "files": sorted(["score.csv", md.name]),
+            "files": sorted(["score.csv", md.name, figure.png.name, figure.svg.name]),
         }
         write_json(tmp / "manifest.json", manifest)
     score_.folder = out

@@ -11,6 +11,7 @@ from talentsim.scenario.fields import (
     Section,
     param,
     rate,
+    share,
 )
 
 
@@ -83,6 +84,14 @@ class DecisionsConfig(Section):
         "A factor is reported as a reason for return when it adds at least this much utility.",
         unit="utility",
         ge=0,
+    )
+    forced_reason_share: float = share(
+        1.0,
+        "Share of the returnees forced out by a lost status who name unfavourable conditions "
+        "abroad among their reasons (the others name it only if its push passes "
+        "reason_threshold, like every returnee): an end of status is, for many, the "
+        "expected end of a stay (docs/ODD.md, Section 7.8.4).",
+        "assumed, to be calibrated (1: every forced returnee names it)",
     )
 
 

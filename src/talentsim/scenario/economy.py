@@ -289,6 +289,14 @@ class VisasConfig(Section):
         unit="years",
         gt=0,
     )
+    other_route_share: float = share(
+        0.0,
+        "Share of the workers about to lose status (OPT over without an H-1B, H-1B at its "
+        "limit without a filing) who keep a work status by another route: a cap-exempt "
+        "employer, further study, an O-1 or L-1 visa, marriage. They hold an H-1B-like "
+        "status with a fresh clock (docs/ODD.md, Section 7.5.2).",
+        "assumed, to be calibrated (0 keeps the lottery the only route)",
+    )
     lottery_month: int = param(
         4, "Month of the annual H-1B lottery.", unit="month", source=STRUCTURAL, ge=1, le=12
     )

@@ -299,13 +299,22 @@ def reason_mask(
         + w.promotion * (back.promotion - stay.promotion)
         + w.opportunity * (back.opportunity - stay.opportunity)
     )
-    abroad = forced | (w.visa_risk * risk + w.tension * model.macro.tension >= threshold)
+    push = w.visa_risk * risk + w.tension * model.macro.tension >= threshold
+    # a lost status is certain (risk 1): whether it is named is the reporting share alone
+    abroad = np.where(forced, _names_lost_status(model, idx, d.forced_reason_share), push)
     bits = [family >= threshold, belonging >= threshold, development >= threshold, abroad]
     mask = np.zeros(len(idx), dtype=np.uint8)
     for bit, flag in enumerate(bits):
         mask |= flag.astype(np.uint8) << bit
     assert len(bits) == len(REASONS)
     return mask
+
+
+def _names_lost_status(model: Model, idx: np.ndarray, share: float) -> np.ndarray:
+    """Whether each returnee in idx would name a lost status (if forced), with chance `share`."""
+    if share >= 1:
+        return np.ones(len(idx), dtype=bool)
+    return model.streams.slot_uniform(Draw.REASON, model.tick, idx, 1)[:, 0] < share
 
 
 def apply_return(

@@ -68,8 +68,25 @@ def update_visas(model: Model) -> None:
     changed = temp[won | filed | granted]
     people.visa[changed] += 1  # each change moves one status up: OPT -> H-1B -> pending -> PR
     people.visa_since[changed] = t
+    expired = _other_routes(model, expired)
     model.step_state.forced[expired] = True
     model.step_state.flows["status_lost"] += float(people.weight[expired].sum())
+
+
+def _other_routes(model: Model, expired: np.ndarray) -> np.ndarray:
+    """Keep the status of a share of the workers about to lose it; return those who lose it.
+
+    The rescued hold an H-1B-like status from now (a fresh clock to the H-1B limit): a
+    cap-exempt employer, further study, an O-1 or L-1 visa or marriage (ODD 7.5.2).
+    """
+    share = model.p.visas.other_route_share
+    if share <= 0 or len(expired) == 0:
+        return expired
+    u = model.streams.slot_uniform(Draw.VISA_ROUTE, model.tick, expired, 1)[:, 0]
+    kept = expired[u < share]
+    model.people.visa[kept] = Visa.H1B.value
+    model.people.visa_since[kept] = model.t
+    return expired[u >= share]
 
 
 def lotteries_left(model: Model, opt_end: np.ndarray) -> np.ndarray:
