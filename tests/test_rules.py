@@ -88,12 +88,11 @@ def test_entrants_follow_the_inflow_formula_and_the_mixes() -> None:
     steps = scenario.time.steps_per_year
     entry_t = ((scenario.entry.month - 1) * steps // 12) / steps
     expected_total, counted = 0.0, 0
-    start_slots = scenario.population.agents
+    agents = scenario.population.agents
+    start_slots = agents if scenario.population.initial == "drawn" else 0  # spun up: empty
     for year in range(t0 - scenario.time.burn_in_years, scenario.time.end + 1):
         t = year + entry_t
-        expected_total += (
-            scenario.entry.rate * start_slots * math.exp(scenario.entry.growth * (t - t0))
-        )
+        expected_total += scenario.entry.rate * agents * math.exp(scenario.entry.growth * (t - t0))
     model.run()
     counted = model.people.n - start_slots
     assert counted == int(expected_total)  # every year's fraction carried, none lost
@@ -268,13 +267,18 @@ def test_every_target_counts_in_the_calibration_distance() -> None:
     setup = prepare(loaded)
     targets, config = setup.targets, setup.config
     observed = setup.observed
-    assert set(setup.simulator.keys) == set(targets["key"])
-    shares = targets[targets["kind"] == "share"]
-    weight = {r.key: config.weights.get(r.measure, 1.0) for r in shares.itertuples()}
+    others = setup.simulator.others
+    other_keys = set(others["key"]) if others is not None else set()
+    assert set(setup.simulator.keys) | other_keys == set(targets["key"])
+    scaled = targets[targets["kind"] != "rank"]  # shares in their SE, others in tolerances
+    weight = {r.key: config.weights.get(r.measure, 1.0) for r in scaled.itertuples()}
     total = sum(weight.values())
-    assert len(shares) >= 10
-    for row in shares.itertuples():
-        simulated = {**observed, row.key: observed[row.key] + row.se}
+    assert (targets["kind"] == "share").sum() >= 10
+    for row in scaled.itertuples():
+        if weight[row.key] == 0:
+            continue
+        scale = row.se if row.kind == "share" else row.tolerance
+        simulated = {**observed, row.key: observed[row.key] + scale}
         want = math.sqrt(weight[row.key] / total)
         assert setup.distance(simulated, observed) == pytest.approx(want), row.key
     for row in targets[targets["kind"] == "rank"].itertuples():
@@ -404,7 +408,8 @@ def test_other_routes_keep_a_share_of_those_about_to_lose_status() -> None:
     H-1B-like status with a fresh clock; at 1 nobody is forced out, at 0 nobody is kept."""
     from talentsim.model.stages.visas import _other_routes
 
-    model = TalentModel(small_scenario(None, ["replicates=1", "visas.other_route_share=0.5"]))
+    drawn = ["replicates=1", "population.initial=drawn"]  # a full pool at the first step
+    model = TalentModel(small_scenario(None, [*drawn, "visas.other_route_share=0.5"]))
     model.step()
     slots = np.arange(min(model.people.n, 1500))
     lost = _other_routes(model, slots)
@@ -428,7 +433,7 @@ def test_a_forced_returnee_names_a_lost_status_with_the_reporting_share() -> Non
     `forced_reason_share` alone; for the others the share changes nothing."""
     from talentsim.model.stages.decisions import JobTerms, reason_mask
 
-    model = TalentModel(small_scenario(None, ["replicates=1"]))
+    model = TalentModel(small_scenario(None, ["replicates=1", "population.initial=drawn"]))
     model.step()
     idx = np.arange(min(model.people.n, 1500))
     zero = np.zeros(len(idx))

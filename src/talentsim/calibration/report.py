@@ -224,6 +224,20 @@ def write_report(
             lines.append(
                 f"| {row.year} | {row.category} | {_percent(row.share_of_runs_ranked_first)} |"
             )
+    others = fit[~fit["kind"].isin(["share", "rank"])]
+    if not others.empty:
+        lines += [
+            "",
+            "| year | kind | measure | observed | tolerance | simulated median | 90 % interval "
+            "| error (tolerances) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for row in others.itertuples():
+            lines.append(
+                f"| {row.year} | {row.kind} | {row.measure} | {row.target:.4g} | {row.se:.3g} | "
+                f"{row.simulated_median:.4g} | {row.simulated_q05:.4g} to "
+                f"{row.simulated_q95:.4g} | {row.error_in_se:+.1f} |"
+            )
     lines += [
         "",
         "## Files",

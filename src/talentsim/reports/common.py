@@ -75,3 +75,19 @@ def interval(record: dict[str, Any]) -> tuple[float, float, float]:
 def fmt_param(value: float) -> str:
     """A parameter's value with four significant digits."""
     return f"{value:.4g}"
+
+
+def fit_cells(row: Any) -> tuple[str, str, str]:
+    """A posterior-predictive fit row as text: observed, simulated, error.
+
+    Shares in percent with their 95 % band and the error in standard errors; rankings as
+    the share of draws ranking so; other kinds (growth rates, ratios, flows) as numbers,
+    the error in the target's tolerance.
+    """
+    if row.kind == "share":
+        simulated = fmt_share(row.simulated_median, row.simulated_q05, row.simulated_q95)
+        return f"{row.target:.1%} ± {1.96 * row.se:.1%}", simulated, f"{row.error_in_se:+.1f} SE"
+    if row.kind == "rank":
+        return "ranked so", f"so in {row.share_of_runs_ranked_first:.0%} of draws", ""
+    simulated = f"{row.simulated_median:.3g} ({row.simulated_q05:.3g}-{row.simulated_q95:.3g})"
+    return f"{row.target:.3g} ± {row.se:.3g}", simulated, f"{row.error_in_se:+.1f} tol."

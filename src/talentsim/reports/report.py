@@ -20,6 +20,7 @@ from talentsim.render import figures as figs
 from talentsim.render.documents import FORMATS, Document, write_document
 from talentsim.reports.common import (
     ReportOutput,
+    fit_cells,
     fmt_param,
     fmt_people,
     fmt_share,
@@ -186,13 +187,7 @@ def fit_table(fit: pd.DataFrame) -> pd.DataFrame:
     """The fit table as printed: survey ± 1.96 SE beside the simulated median and interval."""
     rows = []
     for row in fit.itertuples():
-        if row.kind == "share":
-            simulated = fmt_share(row.simulated_median, row.simulated_q05, row.simulated_q95)
-            survey = f"{row.target:.1%} ± {1.96 * row.se:.1%}"
-            error = f"{row.error_in_se:+.1f}"
-        else:
-            simulated = f"first in {row.share_of_runs_ranked_first:.0%} of draws"
-            survey, error = "ranked first", ""
+        survey, simulated, error = fit_cells(row)
         measure = RANK_MEASURE if row.kind == "rank" else row.measure
         rows.append(
             {
@@ -201,7 +196,7 @@ def fit_table(fit: pd.DataFrame) -> pd.DataFrame:
                 "category": row.category,
                 "survey": survey,
                 "simulated, median (5th-95th pct.)": simulated,
-                "error (SE)": error,
+                "error": error,
             }
         )
     return pd.DataFrame(rows)

@@ -7,6 +7,7 @@ folder, complete or not at all.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from talentsim.render.documents import Document, write_document
 from talentsim.render.score_figure import score_figure
 from talentsim.reports.folders import Result, ResultError, load_result
 from talentsim.runs.outputs import default_score
+from talentsim.runs.provenance import manifest as provenance_manifest
 from talentsim.storage.atomic import atomic_folder, write_json, write_text
 from talentsim.storage.folders import check_output
 
@@ -74,14 +76,15 @@ def write_score(score_: Score, out: Path | None = None) -> Path:
         doc.figure(figure)
         doc.table(display_table(score_.table), "Simulated (median and 5-95 % over runs).")
         md = write_document(doc, tmp, "md", stem="score")
-        manifest = {
-            "kind": "score",
-            "results": str(score_.result.path),
-            "targets": str(score_.targets),
-            "within": within,
-            "scored": scored,
-            "files": sorted(["score.csv", md.name, figure.png.name, figure.svg.name]),
-        }
+        manifest = provenance_manifest(
+            "score",
+            results=str(score_.result.path),
+            targets=str(score_.targets),
+            targets_sha256=hashlib.sha256(score_.targets.read_bytes()).hexdigest(),
+            within=within,
+            scored=scored,
+            files=sorted(["score.csv", md.name, figure.png.name, figure.svg.name]),
+        )
         write_json(tmp / "manifest.json", manifest)
     score_.folder = out
     return out

@@ -13,6 +13,7 @@ from rich.console import Console
 from talentsim.evidence.targets import load_targets
 from talentsim.model.stages.survey import SECTOR
 from talentsim.render.console import table as make_table
+from talentsim.reports.common import fit_cells
 from talentsim.runs.runner import RunResult
 
 SUMMARY_YEARS = (2015, 2017, 2020, 2025)
@@ -194,23 +195,9 @@ def print_calibration_summary(results: dict, console: Console) -> None:
     console.print(posterior)
     fit = make_table(
         "Fit: posterior predictive against the targets",
-        ["year", "category", "survey", "simulated median (90 %)", "error (SE)"],
+        ["year", "measure", "category", "observed", "simulated median (90 %)", "error"],
     )
     for row in results["fit"].itertuples():
-        if row.kind == "share":
-            fit.add_row(
-                str(row.year),
-                row.category,
-                f"{row.target:.1%} ± {1.96 * row.se:.1%}",
-                f"{row.simulated_median:.1%} ({row.simulated_q05:.1%}-{row.simulated_q95:.1%})",
-                f"{row.error_in_se:+.1f}",
-            )
-        else:
-            fit.add_row(
-                str(row.year),
-                f"{row.category} first",
-                "yes",
-                f"{row.share_of_runs_ranked_first:.0%} of runs",
-                "",
-            )
+        observed, simulated, error = fit_cells(row)
+        fit.add_row(str(row.year), str(row.measure), str(row.category), observed, simulated, error)
     console.print(fit)
