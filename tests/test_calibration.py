@@ -455,16 +455,3 @@ def test_calibration_uses_its_split_and_every_kind(tmp_path: Path) -> None:
     assert set(statistics) == set(setup.observed)
     assert all(math.isfinite(v) for v in statistics.values()), statistics
     assert math.isfinite(setup.distance(statistics, setup.observed))
-
-
-def test_the_proposal_kernel_follows_its_setting() -> None:
-    """`abc.kernel: local` proposes from each particle's neighbourhood (LocalTransition)."""
-    import pyabc
-
-    from talentsim.calibration.abc import _transition
-    from talentsim.scenario.calibration_block import AbcSettings
-
-    local = _transition(AbcSettings(kernel="local", kernel_scaling=1.5))
-    assert isinstance(local, pyabc.LocalTransition) and local.scaling == 1.5
-    normal = _transition(AbcSettings())
-    assert isinstance(normal, pyabc.MultivariateNormalTransition) and normal.scaling == 2.0

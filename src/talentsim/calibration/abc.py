@@ -366,7 +366,7 @@ def run_abc(
         parameter_priors=setup.prior,
         distance_function=setup.distance,
         population_size=abc_settings.population_size,
-        transitions=_transition(abc_settings),
+        transitions=pyabc.MultivariateNormalTransition(scaling=abc_settings.kernel_scaling),
         sampler=sampler,
     )
     if resume:
@@ -409,10 +409,3 @@ class GenerationLog(logging.Handler):
         message = record.getMessage()
         if message.startswith(("t: ", "Accepted:", "Stop:", "Calibration sample")):
             self.emit_line(message)
-
-
-def _transition(settings: Any) -> pyabc.Transition:
-    """The proposal kernel of `abc.kernel`, `abc.kernel_scaling` wide."""
-    if settings.kernel == "local":
-        return pyabc.LocalTransition(scaling=settings.kernel_scaling)
-    return pyabc.MultivariateNormalTransition(scaling=settings.kernel_scaling)

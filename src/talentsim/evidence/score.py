@@ -105,14 +105,13 @@ def _score_row(row: object, values: np.ndarray) -> dict[str, object]:
 
 def _error(row: object, median: float) -> tuple[float, str, bool]:
     """Error of the simulated median, its unit, and whether it is within the yardstick."""
+    within = bool(abs(median - row.value) <= allowed(row))
     if np.isfinite(row.se) and pd.isna(row.tolerance):
         z = (median - row.value) / row.se if row.se > 0 else np.inf * np.sign(median - row.value)
-        return (float(z), "SE", bool(abs(z) <= 2.0))
+        return (float(z), "SE", within)
     if row.kind in ("flow", "stock"):
-        relative = median / row.value - 1.0
-        return (float(relative), "relative", bool(abs(relative) <= row.tolerance))
-    difference = median - row.value
-    return (float(difference), "absolute", bool(abs(difference) <= row.tolerance))
+        return (float(median / row.value - 1.0), "relative", within)
+    return (float(median - row.value), "absolute", within)
 
 
 def allowed(row: object) -> float:

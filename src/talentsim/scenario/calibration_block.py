@@ -91,13 +91,6 @@ class AbcSettings(Section):
         "wrong (in standard errors).",
         ge=0,
     )
-    kernel: Literal["normal", "local"] = Field(
-        "normal",
-        description="Proposal kernel: 'normal', one multivariate normal around every particle "
-        "(pyabc's MultivariateNormalTransition); 'local', a normal per particle with the "
-        "covariance of its nearest quarter of the population (LocalTransition), which "
-        "follows curved or narrow posteriors in many dimensions.",
-    )
     kernel_scaling: float = Field(
         2.0,
         description="Width of the proposal kernel (pyabc's multivariate normal transition) "
