@@ -218,11 +218,17 @@ def calibrate(
     scheduler: str | None = None,
     resume: bool = False,
     log: Callable[[str], None] | None = None,
+    reuse: str | Path | None = None,
 ) -> tuple[dict[str, Any], Path]:
-    """Calibrate the free parameters of a scenario's `calibration:` block with ABC-SMC.
+    """Calibrate the free parameters of a scenario's `calibration:` block.
+
+    With ABC-SMC (`calibration.method: abc`, the default) or neural posterior estimation
+    (`npe`); `reuse` (NPE only) conditions the estimator trained in that folder on these
+    targets instead of training one.
 
     Returns:
-        The posterior summary, the fit and the generations; and the output folder.
+        The posterior summary and the fit (ABC: the generations; NPE: the coverage and the
+        training), and the output folder.
     """
     import os
 
@@ -233,7 +239,14 @@ def calibrate(
     folder = Path(out) if out else default_output("calibration", loaded)
     with located(loaded):
         return run_calibration(
-            loaded, targets, folder, workers or os.cpu_count() or 1, scheduler, resume, log
+            loaded,
+            targets,
+            folder,
+            workers or os.cpu_count() or 1,
+            scheduler,
+            resume,
+            log,
+            Path(reuse) if reuse is not None else None,
         )
 
 

@@ -235,6 +235,40 @@ def calibration_manifest(
     }
 
 
+def write_posterior_outputs(
+    setup: CalibrationSetup,
+    posterior: pd.DataFrame,
+    loaded: LoadedScenario,
+    folder: Path,
+    executor: Executor,
+    header: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What every method writes from its posterior (dotted keys and a `weight` column).
+
+    posterior.parquet and its summary, calibrated.yaml, the ensemble (posterior_sample.csv
+    and .yaml), the posterior predictive check (predictive.parquet, fit.parquet) and the
+    figures. Returns the summary, the fit and the predictive runs.
+    """
+    from talentsim.calibration.report import write_figures
+
+    keys = list(setup.config.parameters)
+    write_parquet(folder / "posterior.parquet", posterior)
+    summary = posterior_summary(posterior, keys)
+    write_parquet(folder / "posterior_summary.parquet", summary)
+    write_text(folder / "calibrated.yaml", calibrated_yaml(loaded, summary, folder, header))
+    seed = setup.config.npe.seed if setup.config.method == "npe" else setup.config.abc.seed
+    sample = posterior_sample(posterior, keys, SAMPLE_SIZE, seed)
+    write_text(folder / "posterior_sample.csv", sample.to_csv(index=False))
+    write_text(folder / "posterior_sample.yaml", ensemble_yaml(loaded, folder, SAMPLE_SIZE))
+    predictive = predictive_check(setup, sample, executor)
+    write_parquet(folder / "predictive.parquet", predictive)
+    fit = fit_table(setup, predictive)
+    write_parquet(folder / "fit.parquet", fit)
+    bounds = {key: prior_bounds(setup.config.parameters[key]) for key in keys}
+    write_figures(folder, posterior, keys, bounds, fit)
+    return summary, fit, predictive
+
+
 def write_outputs(
     setup: CalibrationSetup,
     history: pyabc.History,
@@ -244,18 +278,14 @@ def write_outputs(
     command: str,
     timing: dict[str, Any],
 ) -> dict[str, Any]:
-    """Write every output of a calibration to `folder`.
+    """Write every output of an ABC-SMC calibration to `folder`.
 
-    The posterior, the calibrated scenario, the ensemble, the predictive check, the figures,
-    report.md and manifest.json. Returns the posterior summary, the fit and the generations.
+    Those of :func:`write_posterior_outputs`, report.md and manifest.json. Returns the
+    posterior summary, the fit and the generations.
     """
-    from talentsim.calibration.report import write_figures, write_report
+    from talentsim.calibration.report import write_report
 
-    keys = list(setup.config.parameters)
     posterior = posterior_frame(history, setup.names)
-    write_parquet(folder / "posterior.parquet", posterior)
-    summary = posterior_summary(posterior, keys)
-    write_parquet(folder / "posterior_summary.parquet", summary)
     populations = with_effective_sample_size(history, history.get_all_populations())
     header = [
         f"Calibrated with `{command}` on {dt.date.today().isoformat()}.",
@@ -263,16 +293,9 @@ def write_outputs(
         f"{setup.config.abc.population_size} particles; final epsilon "
         f"{populations['epsilon'].iloc[-1]:.3g} (standard errors).",
     ]
-    write_text(folder / "calibrated.yaml", calibrated_yaml(loaded, summary, folder, header))
-    sample = posterior_sample(posterior, keys, SAMPLE_SIZE, setup.config.abc.seed)
-    write_text(folder / "posterior_sample.csv", sample.to_csv(index=False))
-    write_text(folder / "posterior_sample.yaml", ensemble_yaml(loaded, folder, SAMPLE_SIZE))
-    predictive = predictive_check(setup, sample, executor)
-    write_parquet(folder / "predictive.parquet", predictive)
-    fit = fit_table(setup, predictive)
-    write_parquet(folder / "fit.parquet", fit)
-    bounds = {key: prior_bounds(setup.config.parameters[key]) for key in keys}
-    write_figures(folder, posterior, keys, bounds, fit)
+    summary, fit, predictive = write_posterior_outputs(
+        setup, posterior, loaded, folder, executor, header
+    )
     write_report(folder, setup, summary, fit, populations, command, len(predictive))
     history_seconds = (
         populations["population_end_time"].max() - history.get_abc().start_time

@@ -189,7 +189,38 @@ def write_report(
         lines.append(
             f"| {row.t} | {row.epsilon:.3g} | {row.samples} | {rate:.2f} | {row.ess:.0f} |"
         )
+    lines += posterior_lines(summary) + fit_lines(setup, fit, draws)
     lines += [
+        "",
+        "## Files",
+        "",
+        "- `history.db`: pyabc's history (SQLite); `talentsim calibrate ... --resume` continues it",
+        "- `posterior.parquet`, `posterior_summary.parquet`: the last generation's weighted "
+        "particles and their summary",
+        *shared_file_lines("`posterior_marginals`, `posterior_pairs`, `fit`"),
+    ]
+    write_text(folder / "report.md", "\n".join(lines))
+
+
+def shared_file_lines(figures: str) -> list[str]:
+    """report.md's list of the outputs every method writes, and the two figures shown."""
+    return [
+        "- `calibrated.yaml`: the scenario with the posterior medians",
+        "- `posterior_sample.csv`, `posterior_sample.yaml`: posterior draws; `talentsim sweep "
+        "posterior_sample.yaml` runs them as an ensemble",
+        "- `predictive.parquet`, `fit.parquet`: the posterior predictive check above",
+        f"- figures: {figures} (PNG and SVG)",
+        "",
+        "![fit](fit.png)",
+        "",
+        "![posterior marginals](posterior_marginals.png)",
+        "",
+    ]
+
+
+def posterior_lines(summary: pd.DataFrame) -> list[str]:
+    """report.md's posterior table."""
+    lines = [
         "",
         "## Posterior",
         "",
@@ -198,7 +229,12 @@ def write_report(
     ]
     for row in summary.itertuples():
         lines.append(f"| `{row.parameter}` | {row.median:.4g} | {row.q05:.4g} | {row.q95:.4g} |")
-    lines += [
+    return lines
+
+
+def fit_lines(setup: CalibrationSetup, fit: pd.DataFrame, draws: int) -> list[str]:
+    """report.md's fit tables: shares, rankings and the other kinds."""
+    lines = [
         "",
         f"## Fit ({len(setup.targets)} targets; {draws} posterior draws, one run each)",
         "",
@@ -238,22 +274,4 @@ def write_report(
                 f"{row.simulated_median:.4g} | {row.simulated_q05:.4g} to "
                 f"{row.simulated_q95:.4g} | {row.error_in_se:+.1f} |"
             )
-    lines += [
-        "",
-        "## Files",
-        "",
-        "- `history.db`: pyabc's history (SQLite); `talentsim calibrate ... --resume` continues it",
-        "- `posterior.parquet`, `posterior_summary.parquet`: the last generation's weighted "
-        "particles and their summary",
-        "- `calibrated.yaml`: the scenario with the posterior medians",
-        "- `posterior_sample.csv`, `posterior_sample.yaml`: posterior draws; `talentsim sweep "
-        "posterior_sample.yaml` runs them as an ensemble",
-        "- `predictive.parquet`, `fit.parquet`: the posterior predictive check above",
-        "- figures: `posterior_marginals`, `posterior_pairs`, `fit` (PNG and SVG)",
-        "",
-        "![fit](fit.png)",
-        "",
-        "![posterior marginals](posterior_marginals.png)",
-        "",
-    ]
-    write_text(folder / "report.md", "\n".join(lines))
+    return lines

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from talentsim.calibration import abc as cal
+from talentsim.calibration.training import SIMULATIONS
 from talentsim.model.capacity import check_memory
 from talentsim.runs.executors import DaskCluster, Executor, InProcess, LocalPool
 from talentsim.scenario.loader import LoadedScenario
@@ -34,15 +35,18 @@ def default_folder(loaded: LoadedScenario) -> Path:
     return Path("results/calibrations") / f"{loaded.scenario.name}-{loaded.hash[:12]}"
 
 
-def check_folder(folder: Path, resume: bool) -> None:
-    """A new calibration needs a new or empty folder; a resume needs a calibration's history.
+def check_folder(folder: Path, resume: bool, method: str = "abc") -> None:
+    """A new calibration needs a new or empty folder; a resume needs what it continues.
+
+    ABC-SMC continues its history, NPE its training simulations.
 
     Raises:
         OutputError: Otherwise.
     """
     if resume:
-        if not (folder / cal.HISTORY).is_file():
-            raise OutputError(f"there is no calibration to resume in {folder} (no {cal.HISTORY})")
+        needed = cal.HISTORY if method == "abc" else f"{SIMULATIONS}/manifest.json"
+        if not (folder / needed).is_file():
+            raise OutputError(f"there is no calibration to resume in {folder} (no {needed})")
         check_output(folder, "calibration", "reuse")
         if folder_kind(folder) != "calibration":
             raise OutputError(f"{folder} holds no talentsim calibration to resume")
@@ -110,8 +114,9 @@ def calibrate(
     scheduler: str | None = None,
     resume: bool = False,
     log: Callable[[str], None] | None = None,
+    reuse: Path | None = None,
 ) -> tuple[dict[str, Any], Path]:
-    """Calibrate a scenario's free parameters with ABC-SMC and write every output.
+    """Calibrate a scenario's free parameters (ABC-SMC or NPE) and write every output.
 
     Args:
         loaded: The scenario, with its `calibration:` block.
@@ -120,7 +125,9 @@ def calibrate(
         workers: Local worker processes (ignored with `scheduler`).
         scheduler: Address of a Dask scheduler to simulate on.
         resume: Continue the history in `folder`.
-        log: Receives one line per generation (epsilon, acceptance, particles).
+        log: Receives progress lines (ABC: one per generation).
+        reuse: NPE only: a calibration folder whose trained estimator is conditioned on
+            these targets instead of training one.
 
     Returns:
         The results (posterior summary, fit, generations) and the folder.
@@ -129,13 +136,26 @@ def calibrate(
         TalentsimError: For bad input, an unusable folder, or a folder in use.
     """
     setup = cal.prepare(loaded, targets)
+    method = setup.config.method
+    if method == "npe":
+        from talentsim.calibration import npe_run
+
+        npe_run.check_settings(setup)
+        if reuse is not None:
+            npe_run.check_reuse(loaded, setup, Path(reuse))
+    elif reuse is not None:
+        raise cal.CalibrationError(
+            "--reuse", "only a calibration with `calibration.method: npe` reuses an estimator"
+        )
+    if reuse is not None and resume:
+        raise cal.CalibrationError("--reuse", "a re-fit has nothing to resume: drop --resume")
     folder = Path(folder or default_folder(loaded))
-    check_folder(folder, resume)
+    check_folder(folder, resume, method)
     check_memory(setup.simulator.base, 0 if scheduler else workers, "a calibration simulation")
     started = dt.datetime.now(dt.UTC)
     with folder_lock(folder, "calibration"), generation_log(log):
         history_file = folder / cal.HISTORY
-        first = _first_generation(history_file) if resume else 0
+        first = _first_generation(history_file) if resume and method == "abc" else 0
         invocations = _invocations(folder, first, started)
         write_json(
             folder / MANIFEST,
@@ -143,6 +163,18 @@ def calibrate(
         )
         executor = _executor(workers, scheduler)
         try:
+            if method == "npe":
+                timing = {
+                    "started_utc": started.isoformat(timespec="seconds"),
+                    "workers": "dask " + scheduler if scheduler else workers,
+                    "invocations": invocations,
+                }
+                command = invocations[-1]["command"]
+                reused = Path(reuse) if reuse is not None else None
+                results = npe_run.calibrate_npe(
+                    loaded, setup, folder, executor, command, timing, reused, log
+                )
+                return results, folder
             sampler = cal.make_sampler(setup.config.abc.seed, executor)
             clock = time.perf_counter()
             history = cal.run_abc(setup, folder, sampler, resume)

@@ -1,4 +1,4 @@
-"""`talentsim calibrate`: ABC-SMC against the survey targets."""
+"""`talentsim calibrate`: ABC-SMC or neural posterior estimation against the targets."""
 
 from __future__ import annotations
 
@@ -28,7 +28,19 @@ from talentsim.cli.common import load, overrides_option
     type=click.Path(path_type=Path, file_okay=False),
     help="Output folder (default: results/calibrations/<scenario>-<hash>).",
 )
-@click.option("--resume", is_flag=True, help="Continue the history in the output folder.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the calibration in the output folder (ABC: its history; NPE: its "
+    "training simulations).",
+)
+@click.option(
+    "--reuse",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="NPE: condition the estimator trained in DIR on these targets (no new training "
+    "simulation).",
+)
 @overrides_option
 @click.option("--quiet", is_flag=True, help="No progress lines or summary.")
 def calibrate(
@@ -38,12 +50,15 @@ def calibrate(
     scheduler: str | None,
     out: Path | None,
     resume: bool,
+    reuse: Path | None,
     overrides: tuple[str, ...],
     quiet: bool,
 ) -> None:
-    """Calibrate SCENARIO's free parameters (its `calibration:` block) with ABC-SMC.
+    """Calibrate SCENARIO's free parameters (its `calibration:` block).
 
-    Writes pyabc's history, the posterior, a calibrated scenario, a posterior ensemble for
+    By ABC-SMC (pyabc; `calibration.method: abc`) or neural posterior estimation (sbi;
+    `npe`). Writes the method's state (pyabc's history; NPE's simulations and estimator),
+    the posterior, a calibrated scenario, a posterior ensemble for
     `talentsim sweep`, figures and report.md to the output folder. The same seed gives the
     same posterior with any number of workers, on Dask, and after a resume.
     """
@@ -62,7 +77,8 @@ def calibrate(
         workers=workers,
         scheduler=scheduler,
         resume=resume,
-        log=lambda line: lines.print(f"[dim]abc[/dim] {line}"),
+        reuse=reuse,
+        log=lambda line: lines.print(f"[dim]calibrate[/dim] {line}"),
     )
     if not quiet:
         print_calibration_summary(results, console())

@@ -201,3 +201,12 @@ def print_calibration_summary(results: dict, console: Console) -> None:
         observed, simulated, error = fit_cells(row)
         fit.add_row(str(row.year), str(row.measure), str(row.category), observed, simulated, error)
     console.print(fit)
+    coverage = results.get("coverage")
+    if coverage is not None:  # neural posterior estimation: its check on held-out simulations
+        figures = coverage.summary()
+        console.print(
+            f"Coverage on {figures['held_out']} held-out simulations: {figures['verdict']} "
+            f"(90 % intervals cover {figures['coverage_90_median']:.0%} in the median "
+            f"parameter, {figures['coverage_90_min']:.0%} in the worst; TARP ATC "
+            f"{figures['tarp_atc']:+.3f})"
+        )

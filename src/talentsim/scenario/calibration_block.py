@@ -1,4 +1,4 @@
-"""Schema of a scenario's `calibration:` block: priors, targets and ABC-SMC settings."""
+"""Schema of a scenario's `calibration:` block: priors, targets, ABC-SMC and NPE settings."""
 
 from __future__ import annotations
 
@@ -104,8 +104,74 @@ class AbcSettings(Section):
     )
 
 
+class NpeSettings(Section):
+    """Settings of neural posterior estimation (sbi)."""
+
+    simulations: int = Field(
+        2000,
+        description="Training simulations, drawn from the priors and run as a sweep (at "
+        "least 25 per free parameter).",
+        ge=1,
+        le=1_000_000,
+    )
+    held_out: int = Field(
+        200,
+        description="Further simulations from the priors kept out of training, for the "
+        "coverage checks (0: none; fewer than 100 make them rough).",
+        ge=0,
+        le=100_000,
+    )
+    rounds: int = Field(
+        2,
+        description="1: every simulation from the priors (the estimator is amortised over "
+        "them); 2 to 4: the simulations split evenly over rounds, each after the first (and "
+        "the held-out ones, in the last) from the priors truncated to the previous round's "
+        "posterior region (truncated sequential NPE), which pays when the observed figures "
+        "lie in a small part of what the priors produce.",
+        ge=1,
+        le=4,
+    )
+    ensemble: int = Field(
+        3,
+        description="Estimators trained with different seeds and pooled: an ensemble is "
+        "less often overconfident than one estimator.",
+        ge=1,
+        le=20,
+    )
+    estimator: Literal["maf", "nsf", "mdn"] = Field(
+        "maf",
+        description="Density estimator: masked autoregressive flow, neural spline flow or "
+        "mixture density network.",
+    )
+    samples: int = Field(
+        4000, description="Posterior draws written to posterior.parquet.", ge=100, le=1_000_000
+    )
+    rank_statistic: Literal["sample", "probability"] = Field(
+        "sample",
+        description="What a ranking target conditions on: 'sample', whether the category "
+        "ranks first in the simulated survey (0 or 1; the observation itself); "
+        "'probability', the chance that a survey of the same size ranks it first (as "
+        "`abc.rank_statistic`), observed as 1: a clear lead rather than a lucky one.",
+    )
+    leave_out: list[str] = Field(
+        default_factory=list,
+        description="Measures the estimator is not conditioned on (measures weighted 0 are "
+        "always left out): those the model cannot reproduce, which would pull the posterior "
+        "off.",
+    )
+    seed: int = Field(
+        0, description="Seed of the training design and the estimators.", ge=0, le=2**32 - 1
+    )
+
+
 class CalibrationConfig(Section):
-    """A calibration: free parameters with priors, targets, and ABC-SMC settings."""
+    """A calibration: free parameters with priors, targets, and the method's settings."""
+
+    method: Literal["abc", "npe"] = Field(
+        "abc",
+        description="abc: ABC-SMC (pyabc); npe: neural posterior estimation (sbi), trained "
+        "on simulations from the priors.",
+    )
 
     parameters: dict[str, Prior] = Field(
         default_factory=dict, description="Dotted scenario keys and their priors."
@@ -129,6 +195,7 @@ class CalibrationConfig(Section):
         le=50_000_000,
     )
     abc: AbcSettings = Field(default_factory=AbcSettings)
+    npe: NpeSettings = Field(default_factory=NpeSettings)
 
     @model_validator(mode="after")
     def _some_parameters(self) -> CalibrationConfig:

@@ -1,0 +1,355 @@
+"""A calibration by neural posterior estimation, end to end.
+
+Simulations from the priors run as a sweep in folder/simulations (:mod:`.training`); an
+ensemble of estimators learns the posterior from their statistics (:mod:`.npe`); the
+posterior given the observed targets is sampled, checked for coverage on the held-out
+simulations (:mod:`.coverage`) and written like ABC-SMC's (:mod:`.posterior`). With
+`reuse`, a folder's trained estimator is conditioned on this calibration's targets, with
+no new training simulation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from talentsim.calibration import npe, training
+from talentsim.calibration.abc import CalibrationSetup
+from talentsim.calibration.coverage import Coverage, check
+from talentsim.calibration.npe import Ensemble, NpeError, Simulations
+from talentsim.calibration.truncation import (
+    inside_share,
+    region_threshold,
+    stage_sizes,
+    truncated_prior_draws,
+)
+from talentsim.runs.executors import Executor
+from talentsim.runs.provenance import manifest
+from talentsim.runs.sweep import SweepPlan
+from talentsim.scenario.loader import LoadedScenario, scenario_hash
+from talentsim.storage.atomic import write_json
+
+#: Where the last round's region is kept (the estimator that drew it and its threshold): it
+#: tells a re-fit whether its posterior stays where the last round was trained.
+REGION = "region"
+#: Training simulations needed per free parameter.
+SIMULATIONS_PER_PARAMETER = 25
+#: Posterior draws per held-out simulation in the coverage checks.
+COVERAGE_DRAWS = 500
+
+
+def conditioned_targets(setup: CalibrationSetup) -> pd.DataFrame:
+    """The target rows the estimator is conditioned on.
+
+    All but those of measures weighted 0 and those in `npe.leave_out`.
+
+    Raises:
+        NpeError: For a left-out measure no target has, or if no target is left.
+    """
+    config = setup.config
+    measures = set(setup.targets["measure"])
+    unknown = [m for m in config.npe.leave_out if m not in measures]
+    if unknown:
+        raise NpeError(
+            "calibration.npe.leave_out", f"no target has the measure(s) {', '.join(unknown)}"
+        )
+    dropped = set(config.npe.leave_out) | {m for m, w in config.weights.items() if w == 0}
+    kept = setup.targets[~setup.targets["measure"].isin(dropped)].reset_index(drop=True)
+    if kept.empty:
+        raise NpeError("calibration.npe.leave_out", "every target is left out")
+    return kept
+
+
+def check_settings(setup: CalibrationSetup) -> None:
+    """Refuse settings that cannot train an estimator, before anything is written.
+
+    Raises:
+        NpeError: Too few simulations for the parameters, or no target to condition on.
+    """
+    settings, parameters = setup.config.npe, len(setup.config.parameters)
+    needed = SIMULATIONS_PER_PARAMETER * parameters
+    if settings.simulations < needed:
+        raise NpeError(
+            "calibration.npe.simulations",
+            f"{settings.simulations} training simulations are too few for {parameters} free "
+            f"parameters: give at least {needed} ({SIMULATIONS_PER_PARAMETER} per parameter)",
+        )
+    conditioned_targets(setup)
+
+
+@dataclass
+class Rounds:
+    """Each round's sweep plan and its simulations' statistics."""
+
+    plans: list[SweepPlan]
+    stats: list[pd.DataFrame]
+    keys: list[str]
+
+    def simulations(self, held_out: int, held: bool = False) -> Simulations:
+        """The training pairs (held=False) or the held-out ones, the last round's last."""
+        thetas, xs = [], []
+        for i, (plan, stats) in enumerate(zip(self.plans, self.stats, strict=True)):
+            design = plan.design.set_index("point")
+            last = i == len(self.plans) - 1
+            cut = len(design) - held_out if last else len(design)
+            chosen = stats[(stats["point"] >= cut) if held else (stats["point"] < cut)]
+            if held and not last:
+                continue
+            thetas.append(design.loc[chosen["point"]].to_numpy(dtype=float))
+            xs.append(chosen[self.keys].to_numpy(dtype=float))
+        parameters = list(self.plans[0].design.columns.drop("point"))
+        return Simulations(np.concatenate(thetas), np.concatenate(xs), parameters, self.keys)
+
+
+def _check_reuse(reuse: Path, plan: SweepPlan, parameters: list[str], keys: list[str]) -> None:
+    description = npe.read_description(reuse)
+    if description["parameters"] != parameters:
+        raise NpeError(
+            "--reuse",
+            f"the estimator in {reuse} was trained on other parameters "
+            f"({len(description['parameters'])}, not this calibration's {len(parameters)} "
+            "in the same order)",
+        )
+    if sorted(description["statistics"]) != sorted(keys):
+        missing = sorted(set(keys) - set(description["statistics"]))
+        raise NpeError(
+            "--reuse",
+            f"the estimator in {reuse} was trained on other statistics (it lacks "
+            f"{len(missing)} of this calibration's {len(keys)}, e.g. {missing[:1]}); reuse "
+            "needs targets of the same kinds, years and categories",
+        )
+    stored = plan.folder / "manifest.json"
+    try:
+        trained_on = json.loads(stored.read_text(encoding="utf-8"))["scenario_hash"]
+    except (OSError, ValueError, KeyError, TypeError):
+        trained_on = None
+    if trained_on != scenario_hash(plan.scenario):
+        raise NpeError(
+            "--reuse",
+            f"the simulations in {plan.folder} were run from another scenario, priors or "
+            "training settings than this calibration's",
+        )
+
+
+def _stored_plans(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) -> list[SweepPlan]:
+    plans = []
+    for stage in range(1, len(stage_sizes(setup.config.npe)) + 1):
+        table = training.stored_design(reuse, stage)
+        if table is None:
+            raise NpeError(
+                "--reuse",
+                f"{reuse} holds no round-{stage} simulations of a calibration with these "
+                "settings (`npe.rounds`, `npe.simulations`, `npe.held_out`, `npe.seed`)",
+            )
+        plans.append(training.training_plan(loaded, setup, reuse, stage, table))
+    return plans
+
+
+def check_reuse(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) -> None:
+    """Refuse a --reuse folder whose estimator cannot serve this calibration.
+
+    Raises:
+        NpeError: No estimator there, or one trained on other parameters, statistics or
+            simulations.
+    """
+    keys = list(conditioned_targets(setup)["key"])
+    npe.read_description(reuse)
+    if setup.config.npe.rounds > 1:
+        npe.read_description(reuse / REGION)
+    for plan in _stored_plans(loaded, setup, reuse):
+        _check_reuse(reuse, plan, list(setup.config.parameters), keys)
+
+
+def _run_round(plan: SweepPlan, executor: Executor, log: Callable[[str], None], stage: int) -> dict:
+    clock = time.perf_counter()
+    total, done = len(plan.runs), [0]
+
+    def progress(row: dict[str, Any]) -> None:
+        done[0] += 1
+        if done[0] % max(total // 5, 1) == 0 or done[0] == total:
+            log(f"round {stage}: {done[0]} of {total} simulations")
+
+    report = training.run_training(plan, executor, progress)
+    return {
+        "seconds": round(time.perf_counter() - clock, 1),
+        "run": report.ok,
+        "stored_before": report.skipped,
+        "failed": len(report.failed),
+    }
+
+
+def train_rounds(
+    loaded: LoadedScenario,
+    setup: CalibrationSetup,
+    folder: Path,
+    executor: Executor,
+    log: Callable[[str], None],
+) -> tuple[Ensemble, Rounds, dict[str, Any]]:
+    """Run each round's simulations and train on them; the last round's ensemble is kept."""
+    settings, priors = setup.config.npe, setup.config.parameters
+    targets = conditioned_targets(setup)
+    observed = observed_statistics(setup, list(targets["key"]))
+    rounds = Rounds([], [], list(targets["key"]))
+    info: dict[str, Any] = {"rounds": []}
+    sizes = stage_sizes(settings)
+    ensemble, threshold = None, 0.0
+    for stage, size in enumerate(sizes, start=1):
+        table = training.stored_design(folder, stage)
+        if table is None and stage == 1:
+            table = training.prior_draws(priors, size, settings.seed)
+        elif table is None:
+            table, mass = truncated_prior_draws(
+                ensemble, threshold, observed, priors, size, settings.seed + 7919 * stage
+            )
+            info["region_prior_mass"] = round(mass, 5)
+        plan = training.training_plan(loaded, setup, folder, stage, table)
+        info["rounds"].append(_run_round(plan, executor, log, stage))
+        rounds.plans.append(plan)
+        clock = time.perf_counter()
+        rounds.stats.append(training.statistics_table(plan, targets, settings.rank_statistic))
+        info["rounds"][-1]["statistics_seconds"] = round(time.perf_counter() - clock, 1)
+        last = stage == len(sizes)
+        data = rounds.simulations(settings.held_out if last else 0)
+        log(f"round {stage}: training {settings.ensemble} {settings.estimator} estimator(s)")
+        ensemble, trained = npe.train(data, priors, settings)
+        info["rounds"][-1].update(trained)
+        if not last:  # the next round's region
+            threshold = region_threshold(ensemble, observed, settings.seed)
+            npe.save(folder / REGION, ensemble, data, settings, {"threshold": threshold})
+    extra = {"rounds": settings.rounds, "observed": observed.tolist()}
+    npe.save(folder, ensemble, data, settings, extra)
+    return ensemble, rounds, info
+
+
+def reuse_rounds(
+    loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path
+) -> tuple[Ensemble, Rounds, dict[str, Any]]:
+    """The ensemble stored in `reuse`, with its rounds' statistics (no simulation is run)."""
+    settings, priors = setup.config.npe, setup.config.parameters
+    targets = conditioned_targets(setup)
+    plans = _stored_plans(loaded, setup, reuse)
+    for plan in plans:
+        _check_reuse(reuse, plan, list(priors), list(targets["key"]))
+    stats = [training.statistics_table(plan, targets, settings.rank_statistic) for plan in plans]
+    rounds = Rounds(plans, stats, list(targets["key"]))
+    ensemble = npe.load(reuse, rounds.simulations(settings.held_out), priors, settings)
+    info: dict[str, Any] = {"reused": str(reuse)}
+    if settings.rounds > 1:  # is the re-fit's posterior inside the region trained for?
+        first = npe.load(reuse / REGION, rounds.simulations(0), priors, settings)
+        threshold = float(npe.read_description(reuse / REGION)["threshold"])
+        observed = observed_statistics(setup, list(targets["key"]))
+        draws = ensemble.sample(observed, 2000, settings.seed)
+        original = npe.read_description(reuse).get("observed")
+        info["inside_trained_region"] = round(
+            inside_share(first, threshold, draws, np.array(original or observed)), 4
+        )
+    return ensemble, rounds, info
+
+
+def observed_statistics(setup: CalibrationSetup, keys: list[str]) -> np.ndarray:
+    """The targets' observed values in the estimator's statistic order (a ranking: 1)."""
+    return np.array([setup.observed[key] for key in keys], dtype=float)
+
+
+def coverage_check(ensemble: Ensemble, rounds: Rounds, setup: CalibrationSetup) -> Coverage | None:
+    """The coverage checks on the held-out simulations (None when there are fewer than 10)."""
+    settings = setup.config.npe
+    data = rounds.simulations(settings.held_out, held=True).valid()
+    if len(data.theta) < 10:
+        return None
+    draws = ensemble.sample_batched(data.x, COVERAGE_DRAWS, settings.seed + 1)
+    return check(draws, data.theta, data.parameters, settings.seed)
+
+
+def npe_manifest(
+    setup: CalibrationSetup,
+    loaded: LoadedScenario,
+    command: str,
+    timing: dict[str, Any],
+    coverage: Coverage | None,
+) -> dict[str, Any]:
+    """What produced an NPE calibration: scenario, hash, targets, settings, timing, coverage."""
+    digest = hashlib.sha256(setup.targets_path.read_bytes()).hexdigest()
+    settings = setup.config.npe
+    return {
+        **manifest(
+            "calibration",
+            loaded,
+            method="npe",
+            targets=str(setup.targets_path),
+            targets_sha256=digest,
+            npe=settings.model_dump(mode="json"),
+            population=setup.config.population,
+            parameters=list(setup.config.parameters),
+        ),
+        "command": command,
+        **timing,
+        "coverage": coverage.summary() if coverage else None,
+        "finished_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def calibrate_npe(
+    loaded: LoadedScenario,
+    setup: CalibrationSetup,
+    folder: Path,
+    executor: Executor,
+    command: str,
+    timing: dict[str, Any],
+    reuse: Path | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run an NPE calibration into `folder` and write every output.
+
+    Returns:
+        The posterior summary, the fit, the coverage (or None) and the training info.
+    """
+    from talentsim.calibration.npe_report import (
+        support_table,
+        write_coverage_figure,
+        write_npe_report,
+    )
+    from talentsim.calibration.posterior import SAMPLE_SIZE, write_posterior_outputs
+
+    emit = log or (lambda line: None)
+    clock = time.perf_counter()
+    if reuse is None:
+        ensemble, rounds, info = train_rounds(loaded, setup, folder, executor, emit)
+    else:
+        ensemble, rounds, info = reuse_rounds(loaded, setup, reuse)
+    settings = setup.config.npe
+    observed = observed_statistics(setup, rounds.keys)
+    posterior = pd.DataFrame(
+        ensemble.sample(observed, settings.samples, settings.seed),
+        columns=list(setup.config.parameters),
+    )
+    posterior["weight"] = 1.0 / len(posterior)
+    emit("coverage checks on the held-out simulations")
+    coverage = coverage_check(ensemble, rounds, setup)
+    header = [
+        f"Calibrated with `{command}` on {dt.date.today().isoformat()}.",
+        f"Targets: {setup.targets_path.name}; neural posterior estimation (sbi, "
+        f"{settings.ensemble} x {settings.estimator}, {settings.rounds} round(s)) on "
+        f"{settings.simulations} simulations.",
+    ]
+    emit(f"posterior predictive check ({SAMPLE_SIZE} posterior draws)")
+    summary, fit, predictive = write_posterior_outputs(
+        setup, posterior, loaded, folder, executor, header
+    )
+    support = support_table(pd.concat(rounds.stats), observed, rounds.keys)
+    if coverage is not None:
+        write_coverage_figure(folder, coverage)
+    info["npe_seconds"] = round(time.perf_counter() - clock, 1)
+    write_npe_report(folder, setup, summary, fit, coverage, support, info, command, len(predictive))
+    manifest = npe_manifest(setup, loaded, command, {**timing, **info}, coverage)
+    write_json(folder / "manifest.json", manifest)
+    return {"summary": summary, "fit": fit, "coverage": coverage, "training": info}

@@ -1,0 +1,168 @@
+"""The simulations a neural posterior estimator learns from, run by the sweep engine.
+
+Parameter values are drawn from the calibration's priors into a table design; the design
+runs as a sweep of the calibration's simulation scenario (its size, period and survey
+years), so every simulation is seeded by the sweep rule (the scenario's hash, its point),
+stored as it finishes, skipped when the calibration is run again after a kill, and run on
+local processes or a Dask cluster alike. The first `simulations` points train the
+estimator; the `held_out` points after them are kept for the coverage checks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from talentsim.calibration.abc import (
+    CalibrationSetup,
+    TruncatedLogNormal,
+    first_rank_probability,
+    random_variable,
+)
+from talentsim.evidence.statistics import RunTables, run_statistics
+from talentsim.model.stages.survey import SECTOR
+from talentsim.runs.executors import Executor
+from talentsim.runs.runner import annualise
+from talentsim.runs.sweep import SweepPlan, SweepReport, plan_sweep, run_sweep
+from talentsim.runs.sweep_store import COHORTS, SURVEY, TIMESERIES, run_name
+from talentsim.scenario.calibration_block import Prior
+from talentsim.scenario.loader import LoadedScenario
+from talentsim.scenario.sweep_block import SweepConfig
+from talentsim.storage.atomic import write_parquet
+
+#: The training sweep's folder inside a calibration folder.
+SIMULATIONS = "simulations"
+#: Each stored simulation's statistics (one row per point), cached beside the sweep.
+STATISTICS = "statistics.parquet"
+
+
+def prior_draws(priors: dict[str, Prior], n: int, seed: int) -> pd.DataFrame:
+    """`n` independent draws from each prior (one column per dotted key)."""
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for key, prior in priors.items():
+        rv = random_variable(prior)
+        if isinstance(rv, TruncatedLogNormal):
+            columns[key] = np.exp(rv._log.rvs(size=n, random_state=rng))
+        else:
+            columns[key] = rv.distribution.rvs(size=n, random_state=rng)
+    return pd.DataFrame(columns)
+
+
+def prior_log_density(priors: dict[str, Prior], values: np.ndarray) -> np.ndarray:
+    """Joint log prior density of rows of values (columns in the priors' order)."""
+    total = np.zeros(len(values))
+    for j, prior in enumerate(priors.values()):
+        rv = random_variable(prior)
+        column = values[:, j]
+        if isinstance(rv, TruncatedLogNormal):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                logs = np.log(np.where(column > 0, column, np.nan))
+                density = rv._log.logpdf(logs) - logs
+            total += np.where(np.isfinite(density), density, -np.inf)
+        else:
+            total += rv.distribution.logpdf(column)
+    return total
+
+
+def prior_support(priors: dict[str, Prior]) -> tuple[list[float], list[float]]:
+    """Lower and upper bounds of each prior (infinite where it has none; 0 for a lognormal)."""
+    floor = {"lognormal": 0.0}
+    lows = [
+        floor.get(p.distribution, -math.inf) if p.low is None else p.low for p in priors.values()
+    ]
+    highs = [math.inf if p.high is None else p.high for p in priors.values()]
+    return lows, highs
+
+
+def stage_folder(folder: Path, stage: int) -> Path:
+    """Where a round's simulations are stored: simulations/, then simulations_round2/."""
+    return folder / (SIMULATIONS if stage == 1 else f"{SIMULATIONS}_round{stage}")
+
+
+def training_plan(
+    loaded: LoadedScenario,
+    setup: CalibrationSetup,
+    folder: Path,
+    stage: int,
+    table: pd.DataFrame,
+) -> SweepPlan:
+    """The sweep of one round's simulations (the rows of `table`), in its stage folder."""
+    block = SweepConfig(
+        design="table",  # the name keys the seeds: another round or seed, other streams
+        table=f"npe-round{stage}-n{len(table)}-seed{setup.config.npe.seed}.csv",
+        replicates=1,
+    )
+    base = setup.simulator.base.model_copy(update={"sweep": block, "calibration": None})
+    design = dataclasses.replace(loaded, scenario=base)
+    return plan_sweep(design, stage_folder(folder, stage), table)
+
+
+def stored_design(folder: Path, stage: int) -> pd.DataFrame | None:
+    """A round's stored points (design.parquet without `point`), if it was planned before."""
+    path = stage_folder(folder, stage) / "design.parquet"
+    if not path.is_file():
+        return None
+    return pq.read_table(path).to_pandas().drop(columns=["point"])
+
+
+def run_training(
+    plan: SweepPlan, executor: Executor, on_result: Callable[[dict[str, Any]], None] | None
+) -> SweepReport:
+    """Run the training sweep (what is stored already is skipped)."""
+    return run_sweep(plan, executor, retries=1, on_result=on_result)
+
+
+def statistics_table(
+    plan: SweepPlan, targets: pd.DataFrame, rank_statistic: str = "sample"
+) -> pd.DataFrame:
+    """Each stored simulation's statistics of the target rows: point, then one column per key.
+
+    Read from the runs' stored tables (cached in folder/statistics[_probability].parquet,
+    recomputed when the runs or the targets change); a failed run has no row. A ranking
+    target's statistic is the sample's ranking, or with `rank_statistic` 'probability' the
+    chance that a survey of that size ranks the category first.
+    """
+    folder = plan.folder
+    keys = list(targets["key"])
+    cache = folder / (
+        STATISTICS if rank_statistic == "sample" else f"statistics_{rank_statistic}.parquet"
+    )
+    points = sorted({spec.point for spec in plan.runs})
+    if cache.is_file():
+        cached = pq.read_table(cache).to_pandas()
+        if list(cached.columns[1:]) == keys and cached["point"].tolist() == _stored(folder, points):
+            return cached
+    rows = [_run_row(folder, point, targets, rank_statistic) for point in _stored(folder, points)]
+    frame = pd.DataFrame(rows, columns=["point", *keys])
+    write_parquet(cache, frame)
+    return frame
+
+
+def _stored(folder: Path, points: list[int]) -> list[int]:
+    """Points whose run finished and whose tables are on disk."""
+    return [p for p in points if (folder / SURVEY / run_name(p, 0)).is_file()]
+
+
+def _run_row(
+    folder: Path, point: int, targets: pd.DataFrame, rank_statistic: str
+) -> dict[str, float]:
+    name = run_name(point, 0)
+    survey = pq.read_table(folder / SURVEY / name).to_pandas()
+    timeseries = pq.read_table(folder / TIMESERIES / name).to_pandas()
+    cohort_file = folder / COHORTS / name
+    cohorts = pq.read_table(cohort_file).to_pandas() if cohort_file.is_file() else None
+    annual = annualise(timeseries.drop(columns=["point"])).set_index("year")
+    row = run_statistics(RunTables(annual, survey, cohorts), targets)
+    if rank_statistic == "probability":
+        for target in targets[targets["kind"] == "rank"].itertuples():
+            rows = survey[(survey["year"] == target.year) & (survey["measure"] == SECTOR)]
+            row[target.key] = first_rank_probability(rows, str(target.category))
+    return {"point": point, **row}
