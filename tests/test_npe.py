@@ -199,6 +199,8 @@ def _read_targets(path: Path) -> dict[str, float]:
         ("other parameters", "other parameters"),
         ("other statistics", "other statistics"),
         ("abc", "only a calibration with `calibration.method: npe`"),
+        ("other prior", "were run from another scenario, priors"),
+        ("other order", "or in another order"),
     ],
 )
 def test_bad_reuse(trained: Path, tmp_path: Path, case: str, fragment: str) -> None:
@@ -218,6 +220,14 @@ def test_bad_reuse(trained: Path, tmp_path: Path, case: str, fragment: str) -> N
         values.pop(KEYS[3])
         _write_targets(tmp_path, "fewer.csv", values)
         targets = ["--targets", str(tmp_path / "fewer.csv")]
+    elif case == "other prior":
+        text = scenario.read_text().replace("low: 0.0, high: 0.7", "low: 0.0, high: 0.6")
+        scenario = tmp_path / "prior.yaml"
+        scenario.write_text(text.replace("targets.csv", str(folder / "targets.csv")))
+    elif case == "other order":
+        values = _read_targets(folder / "targets.csv")
+        _write_targets(tmp_path, "swapped.csv", dict(reversed(list(values.items()))))
+        targets = ["--targets", str(tmp_path / "swapped.csv")]
     else:
         text = scenario.read_text().replace("method: npe", "method: abc")
         scenario = tmp_path / "abc.yaml"

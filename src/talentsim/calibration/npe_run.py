@@ -119,13 +119,12 @@ def _check_reuse(reuse: Path, plan: SweepPlan, parameters: list[str], keys: list
             f"({len(description['parameters'])}, not this calibration's {len(parameters)} "
             "in the same order)",
         )
-    if sorted(description["statistics"]) != sorted(keys):
-        missing = sorted(set(keys) - set(description["statistics"]))
+    if description["statistics"] != keys:
         raise NpeError(
             "--reuse",
-            f"the estimator in {reuse} was trained on other statistics (it lacks "
-            f"{len(missing)} of this calibration's {len(keys)}, e.g. {missing[:1]}); reuse "
-            "needs targets of the same kinds, years and categories",
+            f"the estimator in {reuse} was trained on other statistics, or in another order "
+            f"({len(description['statistics'])} against this calibration's {len(keys)}); "
+            "reuse needs targets of the same kinds, years and categories, in the same order",
         )
     stored = plan.folder / "manifest.json"
     try:
@@ -135,13 +134,13 @@ def _check_reuse(reuse: Path, plan: SweepPlan, parameters: list[str], keys: list
     if trained_on != scenario_hash(plan.scenario):
         raise NpeError(
             "--reuse",
-            f"the simulations in {plan.folder} were run from another scenario, priors or "
-            "training settings than this calibration's",
+            f"the simulations in {plan.folder} were run from another scenario, priors, "
+            "training settings or statistics than this calibration's",
         )
 
 
 def _stored_plans(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) -> list[SweepPlan]:
-    plans = []
+    keys, plans = list(conditioned_targets(setup)["key"]), []
     for stage in range(1, len(stage_sizes(setup.config.npe)) + 1):
         table = training.stored_design(reuse, stage)
         if table is None:
@@ -150,7 +149,7 @@ def _stored_plans(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) 
                 f"{reuse} holds no round-{stage} simulations of a calibration with these "
                 "settings (`npe.rounds`, `npe.simulations`, `npe.held_out`, `npe.seed`)",
             )
-        plans.append(training.training_plan(loaded, setup, reuse, stage, table))
+        plans.append(training.training_plan(loaded, setup, reuse, stage, table, keys))
     return plans
 
 
@@ -211,7 +210,7 @@ def train_rounds(
                 ensemble, threshold, observed, priors, size, settings.seed + 7919 * stage
             )
             info["region_prior_mass"] = round(mass, 5)
-        plan = training.training_plan(loaded, setup, folder, stage, table)
+        plan = training.training_plan(loaded, setup, folder, stage, table, rounds.keys)
         info["rounds"].append(_run_round(plan, executor, log, stage))
         rounds.plans.append(plan)
         clock = time.perf_counter()

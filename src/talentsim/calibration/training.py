@@ -11,6 +11,8 @@ estimator; the `held_out` points after them are kept for the coverage checks.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -87,17 +89,31 @@ def stage_folder(folder: Path, stage: int) -> Path:
     return folder / (SIMULATIONS if stage == 1 else f"{SIMULATIONS}_round{stage}")
 
 
+def training_fingerprint(setup: CalibrationSetup, keys: list[str]) -> str:
+    """What the training runs depend on besides the scenario: priors, NPE settings, statistics.
+
+    It goes into the training sweep's table name, hence into its scenario hash, so that a
+    resume or a re-fit with other priors, settings or statistics (or their order) is refused
+    as another sweep instead of reusing runs drawn for these.
+    """
+    priors = {k: p.model_dump(mode="json") for k, p in setup.config.parameters.items()}
+    settings = setup.config.npe.model_dump(mode="json", exclude={"samples"})
+    text = json.dumps({"priors": priors, "npe": settings, "statistics": keys}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def training_plan(
     loaded: LoadedScenario,
     setup: CalibrationSetup,
     folder: Path,
     stage: int,
     table: pd.DataFrame,
+    keys: list[str],
 ) -> SweepPlan:
     """The sweep of one round's simulations (the rows of `table`), in its stage folder."""
     block = SweepConfig(
-        design="table",  # the name keys the seeds: another round or seed, other streams
-        table=f"npe-round{stage}-n{len(table)}-seed{setup.config.npe.seed}.csv",
+        design="table",  # the name keys the seeds: another round or setting, other streams
+        table=f"npe-round{stage}-n{len(table)}-{training_fingerprint(setup, keys)}.csv",
         replicates=1,
     )
     base = setup.simulator.base.model_copy(update={"sweep": block, "calibration": None})
