@@ -201,6 +201,10 @@ def _read_targets(path: Path) -> dict[str, float]:
         ("abc", "only a calibration with `calibration.method: npe`"),
         ("other prior", "were run from another scenario, priors"),
         ("other order", "or in another order"),
+        ("corrupt weights", "is not the weights of this estimator"),
+        ("corrupt design", "design.parquet is unreadable"),
+        ("corrupt run", "is not a readable Parquet table of a training simulation"),
+        ("no observed", "lacks `observed`"),
     ],
 )
 def test_bad_reuse(trained: Path, tmp_path: Path, case: str, fragment: str) -> None:
@@ -228,15 +232,49 @@ def test_bad_reuse(trained: Path, tmp_path: Path, case: str, fragment: str) -> N
         values = _read_targets(folder / "targets.csv")
         _write_targets(tmp_path, "swapped.csv", dict(reversed(list(values.items()))))
         targets = ["--targets", str(tmp_path / "swapped.csv")]
-    else:
+    elif case == "abc":
         text = scenario.read_text().replace("method: npe", "method: abc")
         scenario = tmp_path / "abc.yaml"
         scenario.write_text(text.replace("targets.csv", str(folder / "targets.csv")))
+    else:  # a damaged copy of the trained folder
+        reuse = tmp_path / "copy"
+        shutil.copytree(trained, reuse)
+        _damage(reuse, case)
     out = tmp_path / "out"
     result = _calibrate(str(scenario), *targets, "--reuse", str(reuse), "--out", str(out))
     assert result.exit_code == 2, result.output
     assert fragment in result.output and "Traceback" not in result.output
+    assert "Invalid scenario" not in result.output  # an option, not a scenario key
+    assert "SECRET" not in result.output  # a damaged file's content is not shown
     assert not out.exists()  # nothing written
+
+
+def _damage(folder: Path, case: str) -> None:
+    if case == "corrupt weights":
+        (folder / "estimator_0.pt").write_text("SECRET not torch weights")
+    elif case == "corrupt design":
+        (folder / "simulations" / "design.parquet").write_text("SECRET")
+    elif case == "corrupt run":
+        (folder / "simulations" / "statistics.parquet").unlink()
+        next((folder / "simulations" / SURVEY).iterdir()).write_text("SECRET")
+    else:
+        description = json.loads((folder / "estimator.json").read_text())
+        del description["observed"]
+        (folder / "estimator.json").write_text(json.dumps(description))
+
+
+def test_reuse_reads_and_never_writes_the_reused_folder(trained: Path, tmp_path: Path) -> None:
+    reuse = tmp_path / "copy"
+    shutil.copytree(trained, reuse)
+    cache = reuse / "simulations" / "statistics.parquet"
+    cache.write_text("not parquet")  # unreadable: recomputed from the runs, not rewritten
+    before = {p: p.read_bytes() for p in reuse.rglob("*") if p.is_file()}
+    out = tmp_path / "refit"
+    result = _calibrate(str(_scenario(trained.parent)), "--reuse", str(reuse), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert {p: p.read_bytes() for p in reuse.rglob("*") if p.is_file()} == before
+    before_fit = pd.read_parquet(trained / "posterior_summary.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "posterior_summary.parquet"), before_fit)
 
 
 @pytest.mark.parametrize(
@@ -275,3 +313,21 @@ def test_coverage_of_an_exact_posterior_is_the_diagonal() -> None:
     assert np.abs(ecp - alpha).max() < 0.1
     _, narrow_ecp = tarp(narrow, truth, seed=1)
     assert (narrow_ecp - alpha)[len(alpha) // 2 :].mean() < -0.1
+
+
+def test_a_later_round_is_another_sweep_for_other_observed_values(tmp_path: Path) -> None:
+    """Round 2 is drawn around the targets: other values, other runs (round 1 is shared)."""
+    from talentsim.calibration.training import prior_draws, training_plan
+
+    _write_targets(tmp_path, "targets.csv", dict.fromkeys(KEYS, 0.2))
+    loaded = load_scenario(_scenario(tmp_path))
+    setup = prepare(loaded)
+    table = prior_draws(setup.config.parameters, 4, 0)
+
+    def name(stage: int, observed: list[float]) -> str:
+        plan = training_plan(loaded, setup, tmp_path, stage, table, KEYS, observed)
+        return plan.scenario.sweep.table
+
+    assert name(1, [0.2] * 4) == name(1, [0.3] * 4)
+    assert name(2, [0.2] * 4) != name(2, [0.3] * 4)
+    assert name(2, [0.2] * 4) == name(2, [0.2] * 4)

@@ -52,6 +52,8 @@ def located(loaded: LoadedScenario) -> Iterator[None]:
     try:
         yield
     except KeyedError as err:
+        if err.key.startswith("--"):  # a command-line option, not a key of the scenario
+            raise TalentsimError(f"Option {err.key}: {err.detail}") from None
         raise ScenarioError([(loaded.origin(err.key), err.key, err.detail)]) from None
 
 

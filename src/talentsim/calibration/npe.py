@@ -29,6 +29,8 @@ from talentsim.storage.atomic import write_json, write_with
 
 #: What a folder with a trained estimator holds besides the weights.
 ESTIMATOR = "estimator.json"
+#: The largest ensemble `npe.ensemble` allows (a stored description claiming more is refused).
+MAX_MEMBERS = 20
 
 
 class NpeError(KeyedError):
@@ -251,8 +253,10 @@ def read_description(folder: Path) -> dict[str, Any]:
     try:
         description = json.loads(path.read_text(encoding="utf-8"))
         members = int(description["members"])
+        if not 1 <= members <= MAX_MEMBERS:
+            raise ValueError
         files = [folder / f"estimator_{k}.pt" for k in range(members)]
-        if members < 1 or not all(f.is_file() for f in files):
+        if not all(f.is_file() for f in files):
             raise ValueError
         for key in ("parameters", "statistics"):
             if not all(isinstance(v, str) for v in description[key]):

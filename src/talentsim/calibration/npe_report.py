@@ -81,15 +81,23 @@ def write_coverage_figure(folder: Path, coverage: Coverage) -> None:
     plt.close(fig)
 
 
-def _coverage_lines(coverage: Coverage | None) -> list[str]:
+#: How a ranking target conditions the estimator, by `npe.rank_statistic`.
+_RANKINGS = {
+    "sample": "whether a category ranks first in the sample",
+    "probability": "the chance that a survey of the target's size ranks the category first",
+}
+
+
+def _coverage_lines(coverage: Coverage | None, rounds: int) -> list[str]:
     if coverage is None:
         return ["", "## Coverage", "", "No held-out simulations (`npe.held_out: 0`): unchecked."]
     rough = " (fewer than 100: a rough check)" if coverage.held_out < 100 else ""
+    source = "the priors" if rounds == 1 else f"round {rounds}'s truncated priors"
     lines = [
         "",
         "## Coverage",
         "",
-        f"On {coverage.held_out} simulations from the priors held out of training{rough}: the "
+        f"On {coverage.held_out} simulations from {source} held out of training{rough}: the "
         f"posterior is {_VERDICTS[coverage.verdict]} (read from each parameter's 90 % "
         "intervals against their binomial noise). Jointly, TARP's area between the coverage "
         f"curve and the diagonal (ATC) is {coverage.atc:+.3f} (negative: overconfident; "
@@ -201,10 +209,11 @@ def write_npe_report(
         _training_line(setup, info),
         "",
         "The estimator is conditioned on the statistics a survey reports (sample shares, and "
-        "whether a category ranks first in the sample) and on the other targets' statistics; "
+        f"{_RANKINGS[setup.config.npe.rank_statistic]}) and on the other targets' statistics; "
         "measures weighted 0 and those in `npe.leave_out` are left out.",
     ]
-    lines += posterior_lines(summary) + _coverage_lines(coverage) + _support_lines(support)
+    lines += posterior_lines(summary) + _coverage_lines(coverage, setup.config.npe.rounds)
+    lines += _support_lines(support)
     lines += fit_lines(setup, fit, draws)
     lines += [
         "",

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from talentsim.calibration import npe, training
 from talentsim.calibration.abc import CalibrationSetup
@@ -110,8 +111,7 @@ class Rounds:
         return Simulations(np.concatenate(thetas), np.concatenate(xs), parameters, self.keys)
 
 
-def _check_reuse(reuse: Path, plan: SweepPlan, parameters: list[str], keys: list[str]) -> None:
-    description = npe.read_description(reuse)
+def _check_description(reuse: Path, description: dict, parameters: list[str], keys: list[str]):
     if description["parameters"] != parameters:
         raise NpeError(
             "--reuse",
@@ -126,6 +126,9 @@ def _check_reuse(reuse: Path, plan: SweepPlan, parameters: list[str], keys: list
             f"({len(description['statistics'])} against this calibration's {len(keys)}); "
             "reuse needs targets of the same kinds, years and categories, in the same order",
         )
+
+
+def _check_scenario(plan: SweepPlan) -> None:
     stored = plan.folder / "manifest.json"
     try:
         trained_on = json.loads(stored.read_text(encoding="utf-8"))["scenario_hash"]
@@ -139,33 +142,90 @@ def _check_reuse(reuse: Path, plan: SweepPlan, parameters: list[str], keys: list
         )
 
 
-def _stored_plans(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) -> list[SweepPlan]:
+def _stored_plans(
+    loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path, observed: list[float]
+) -> list[SweepPlan]:
     keys, plans = list(conditioned_targets(setup)["key"]), []
     for stage in range(1, len(stage_sizes(setup.config.npe)) + 1):
-        table = training.stored_design(reuse, stage)
+        table = _stored_design(reuse, stage)
         if table is None:
             raise NpeError(
                 "--reuse",
                 f"{reuse} holds no round-{stage} simulations of a calibration with these "
                 "settings (`npe.rounds`, `npe.simulations`, `npe.held_out`, `npe.seed`)",
             )
-        plans.append(training.training_plan(loaded, setup, reuse, stage, table, keys))
+        plans.append(training.training_plan(loaded, setup, reuse, stage, table, keys, observed))
     return plans
 
 
-def check_reuse(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) -> None:
-    """Refuse a --reuse folder whose estimator cannot serve this calibration.
+def _stored_design(reuse: Path, stage: int) -> pd.DataFrame | None:
+    try:
+        return training.stored_design(reuse, stage)
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        raise NpeError(
+            "--reuse", f"{training.stage_folder(reuse, stage)}/design.parquet is unreadable"
+        ) from None
+
+
+def _numbers(description: dict, key: str, size: int | None, folder: Path) -> np.ndarray:
+    """A stored list (or number) of finite numbers of the estimator's description."""
+    try:
+        value = np.asarray(description[key], dtype=float)
+        if not np.isfinite(value).all() or (size is not None and value.shape != (size,)):
+            raise ValueError
+    except (KeyError, TypeError, ValueError):
+        wanted = "a number" if size is None else f"{size} numbers"
+        raise NpeError(
+            "--reuse", f"{folder / npe.ESTIMATOR} lacks `{key}` ({wanted}, as training stores)"
+        ) from None
+    return value
+
+
+@dataclass
+class Reused:
+    """What a re-fit takes from a trained calibration: its ensemble, rounds and region."""
+
+    ensemble: Ensemble
+    rounds: Rounds
+    info: dict[str, Any]
+
+
+def load_reuse(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) -> Reused:
+    """Read and check everything a re-fit needs from `reuse`, before anything is written.
+
+    Nothing is written into `reuse`; the ensemble, its rounds' statistics and its region's
+    estimator are read here, so that a folder that cannot serve fails before the re-fit's
+    own folder exists.
 
     Raises:
-        NpeError: No estimator there, or one trained on other parameters, statistics or
-            simulations.
+        NpeError: No estimator there, one trained on other parameters, statistics or
+            simulations, or stored files that cannot be read.
     """
-    keys = list(conditioned_targets(setup)["key"])
-    npe.read_description(reuse)
-    if setup.config.npe.rounds > 1:
-        npe.read_description(reuse / REGION)
-    for plan in _stored_plans(loaded, setup, reuse):
-        _check_reuse(reuse, plan, list(setup.config.parameters), keys)
+    settings, priors = setup.config.npe, setup.config.parameters
+    targets = conditioned_targets(setup)
+    keys = list(targets["key"])
+    description = npe.read_description(reuse)
+    _check_description(reuse, description, list(priors), keys)
+    original = _numbers(description, "observed", len(keys), reuse)
+    region = npe.read_description(reuse / REGION) if settings.rounds > 1 else None
+    plans = _stored_plans(loaded, setup, reuse, original.tolist())
+    for plan in plans:
+        _check_scenario(plan)
+    try:
+        stats = [
+            training.statistics_table(p, targets, settings.rank_statistic, False) for p in plans
+        ]
+    except training.TrainingError as err:
+        raise NpeError("--reuse", err.message) from None
+    rounds = Rounds(plans, stats, keys)
+    ensemble = npe.load(reuse, rounds.simulations(settings.held_out), priors, settings)
+    info: dict[str, Any] = {"reused": str(reuse)}
+    if region is not None:  # is the re-fit's posterior inside the region trained for?
+        first = npe.load(reuse / REGION, rounds.simulations(0), priors, settings)
+        threshold = float(_numbers(region, "threshold", None, reuse / REGION))
+        draws = ensemble.sample(observed_statistics(setup, keys), 2000, settings.seed)
+        info["inside_trained_region"] = round(inside_share(first, threshold, draws, original), 4)
+    return Reused(ensemble, rounds, info)
 
 
 def _run_round(plan: SweepPlan, executor: Executor, log: Callable[[str], None], stage: int) -> dict:
@@ -210,7 +270,9 @@ def train_rounds(
                 ensemble, threshold, observed, priors, size, settings.seed + 7919 * stage
             )
             info["region_prior_mass"] = round(mass, 5)
-        plan = training.training_plan(loaded, setup, folder, stage, table, rounds.keys)
+        plan = training.training_plan(
+            loaded, setup, folder, stage, table, rounds.keys, observed.tolist()
+        )
         info["rounds"].append(_run_round(plan, executor, log, stage))
         rounds.plans.append(plan)
         clock = time.perf_counter()
@@ -226,31 +288,6 @@ def train_rounds(
             npe.save(folder / REGION, ensemble, data, settings, {"threshold": threshold})
     extra = {"rounds": settings.rounds, "observed": observed.tolist()}
     npe.save(folder, ensemble, data, settings, extra)
-    return ensemble, rounds, info
-
-
-def reuse_rounds(
-    loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path
-) -> tuple[Ensemble, Rounds, dict[str, Any]]:
-    """The ensemble stored in `reuse`, with its rounds' statistics (no simulation is run)."""
-    settings, priors = setup.config.npe, setup.config.parameters
-    targets = conditioned_targets(setup)
-    plans = _stored_plans(loaded, setup, reuse)
-    for plan in plans:
-        _check_reuse(reuse, plan, list(priors), list(targets["key"]))
-    stats = [training.statistics_table(plan, targets, settings.rank_statistic) for plan in plans]
-    rounds = Rounds(plans, stats, list(targets["key"]))
-    ensemble = npe.load(reuse, rounds.simulations(settings.held_out), priors, settings)
-    info: dict[str, Any] = {"reused": str(reuse)}
-    if settings.rounds > 1:  # is the re-fit's posterior inside the region trained for?
-        first = npe.load(reuse / REGION, rounds.simulations(0), priors, settings)
-        threshold = float(npe.read_description(reuse / REGION)["threshold"])
-        observed = observed_statistics(setup, list(targets["key"]))
-        draws = ensemble.sample(observed, 2000, settings.seed)
-        original = npe.read_description(reuse).get("observed")
-        info["inside_trained_region"] = round(
-            inside_share(first, threshold, draws, np.array(original or observed)), 4
-        )
     return ensemble, rounds, info
 
 
@@ -304,7 +341,7 @@ def calibrate_npe(
     executor: Executor,
     command: str,
     timing: dict[str, Any],
-    reuse: Path | None = None,
+    reused: Reused | None = None,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run an NPE calibration into `folder` and write every output.
@@ -321,10 +358,10 @@ def calibrate_npe(
 
     emit = log or (lambda line: None)
     clock = time.perf_counter()
-    if reuse is None:
+    if reused is None:
         ensemble, rounds, info = train_rounds(loaded, setup, folder, executor, emit)
     else:
-        ensemble, rounds, info = reuse_rounds(loaded, setup, reuse)
+        ensemble, rounds, info = reused.ensemble, reused.rounds, dict(reused.info)
     settings = setup.config.npe
     observed = observed_statistics(setup, rounds.keys)
     posterior = pd.DataFrame(

@@ -136,13 +136,13 @@ def calibrate(
         TalentsimError: For bad input, an unusable folder, or a folder in use.
     """
     setup = cal.prepare(loaded, targets)
-    method = setup.config.method
+    method, reused = setup.config.method, None
     if method == "npe":
         from talentsim.calibration import npe_run
 
         npe_run.check_settings(setup)
-        if reuse is not None:
-            npe_run.check_reuse(loaded, setup, Path(reuse))
+        if reuse is not None and not resume:
+            reused = npe_run.load_reuse(loaded, setup, Path(reuse))
     elif reuse is not None:
         raise cal.CalibrationError(
             "--reuse", "only a calibration with `calibration.method: npe` reuses an estimator"
@@ -170,7 +170,6 @@ def calibrate(
                     "invocations": invocations,
                 }
                 command = invocations[-1]["command"]
-                reused = Path(reuse) if reuse is not None else None
                 results = npe_run.calibrate_npe(
                     loaded, setup, folder, executor, command, timing, reused, log
                 )

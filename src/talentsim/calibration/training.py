@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from talentsim.calibration.abc import (
@@ -28,6 +29,7 @@ from talentsim.calibration.abc import (
     first_rank_probability,
     random_variable,
 )
+from talentsim.errors import TalentsimError
 from talentsim.evidence.statistics import RunTables, run_statistics
 from talentsim.model.stages.survey import SECTOR
 from talentsim.runs.executors import Executor
@@ -38,6 +40,11 @@ from talentsim.scenario.calibration_block import Prior
 from talentsim.scenario.loader import LoadedScenario
 from talentsim.scenario.sweep_block import SweepConfig
 from talentsim.storage.atomic import write_parquet
+
+
+class TrainingError(TalentsimError):
+    """A stored training simulation that cannot be read."""
+
 
 #: The training sweep's folder inside a calibration folder.
 SIMULATIONS = "simulations"
@@ -89,16 +96,22 @@ def stage_folder(folder: Path, stage: int) -> Path:
     return folder / (SIMULATIONS if stage == 1 else f"{SIMULATIONS}_round{stage}")
 
 
-def training_fingerprint(setup: CalibrationSetup, keys: list[str]) -> str:
+def training_fingerprint(
+    setup: CalibrationSetup, keys: list[str], observed: list[float] | None = None
+) -> str:
     """What the training runs depend on besides the scenario: priors, NPE settings, statistics.
 
     It goes into the training sweep's table name, hence into its scenario hash, so that a
     resume or a re-fit with other priors, settings or statistics (or their order) is refused
-    as another sweep instead of reusing runs drawn for these.
+    as another sweep instead of reusing runs drawn for these. A later round's points are
+    drawn around the observed statistics, so its fingerprint holds them too.
     """
     priors = {k: p.model_dump(mode="json") for k, p in setup.config.parameters.items()}
     settings = setup.config.npe.model_dump(mode="json", exclude={"samples"})
-    text = json.dumps({"priors": priors, "npe": settings, "statistics": keys}, sort_keys=True)
+    content = {"priors": priors, "npe": settings, "statistics": keys}
+    if observed is not None:
+        content["observed"] = [round(float(v), 12) for v in observed]
+    text = json.dumps(content, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -109,11 +122,16 @@ def training_plan(
     stage: int,
     table: pd.DataFrame,
     keys: list[str],
+    observed: list[float] | None = None,
 ) -> SweepPlan:
-    """The sweep of one round's simulations (the rows of `table`), in its stage folder."""
+    """The sweep of one round's simulations (the rows of `table`), in its stage folder.
+
+    `observed`: the statistics a later round (stage 2 on) was drawn around.
+    """
+    fingerprint = training_fingerprint(setup, keys, observed if stage > 1 else None)
     block = SweepConfig(
         design="table",  # the name keys the seeds: another round or setting, other streams
-        table=f"npe-round{stage}-n{len(table)}-{training_fingerprint(setup, keys)}.csv",
+        table=f"npe-round{stage}-n{len(table)}-{fingerprint}.csv",
         replicates=1,
     )
     base = setup.simulator.base.model_copy(update={"sweep": block, "calibration": None})
@@ -137,29 +155,44 @@ def run_training(
 
 
 def statistics_table(
-    plan: SweepPlan, targets: pd.DataFrame, rank_statistic: str = "sample"
+    plan: SweepPlan, targets: pd.DataFrame, rank_statistic: str = "sample", cache: bool = True
 ) -> pd.DataFrame:
     """Each stored simulation's statistics of the target rows: point, then one column per key.
 
     Read from the runs' stored tables (cached in folder/statistics[_probability].parquet,
-    recomputed when the runs or the targets change); a failed run has no row. A ranking
-    target's statistic is the sample's ranking, or with `rank_statistic` 'probability' the
-    chance that a survey of that size ranks the category first.
+    recomputed when the runs or the targets change, or when the cache is unreadable); a
+    failed run has no row. A ranking target's statistic is the sample's ranking, or with
+    `rank_statistic` 'probability' the chance that a survey of that size ranks the category
+    first. With `cache` False the cache is read but not written (a folder being reused).
+
+    Raises:
+        TrainingError: If a stored run's tables cannot be read.
     """
     folder = plan.folder
     keys = list(targets["key"])
-    cache = folder / (
+    path = folder / (
         STATISTICS if rank_statistic == "sample" else f"statistics_{rank_statistic}.parquet"
     )
-    points = sorted({spec.point for spec in plan.runs})
-    if cache.is_file():
-        cached = pq.read_table(cache).to_pandas()
-        if list(cached.columns[1:]) == keys and cached["point"].tolist() == _stored(folder, points):
-            return cached
-    rows = [_run_row(folder, point, targets, rank_statistic) for point in _stored(folder, points)]
+    stored = _stored(folder, sorted({spec.point for spec in plan.runs}))
+    cached = _read_cache(path)
+    fresh = cached is not None and list(cached.columns[1:]) == keys
+    if fresh and cached["point"].tolist() == stored:
+        return cached
+    rows = [_run_row(folder, point, targets, rank_statistic) for point in stored]
     frame = pd.DataFrame(rows, columns=["point", *keys])
-    write_parquet(cache, frame)
+    if cache:
+        write_parquet(path, frame)
     return frame
+
+
+def _read_cache(path: Path) -> pd.DataFrame | None:
+    """The cached statistics, or None if there are none or they are unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        return pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException, ValueError):
+        return None
 
 
 def _stored(folder: Path, points: list[int]) -> list[int]:
@@ -171,10 +204,9 @@ def _run_row(
     folder: Path, point: int, targets: pd.DataFrame, rank_statistic: str
 ) -> dict[str, float]:
     name = run_name(point, 0)
-    survey = pq.read_table(folder / SURVEY / name).to_pandas()
-    timeseries = pq.read_table(folder / TIMESERIES / name).to_pandas()
+    survey, timeseries = _table(folder / SURVEY / name), _table(folder / TIMESERIES / name)
     cohort_file = folder / COHORTS / name
-    cohorts = pq.read_table(cohort_file).to_pandas() if cohort_file.is_file() else None
+    cohorts = _table(cohort_file) if cohort_file.is_file() else None
     annual = annualise(timeseries.drop(columns=["point"])).set_index("year")
     row = run_statistics(RunTables(annual, survey, cohorts), targets)
     if rank_statistic == "probability":
@@ -182,3 +214,14 @@ def _run_row(
             rows = survey[(survey["year"] == target.year) & (survey["measure"] == SECTOR)]
             row[target.key] = first_rank_probability(rows, str(target.category))
     return {"point": point, **row}
+
+
+def _table(path: Path) -> pd.DataFrame:
+    """A stored run's table (its content is never shown in the error)."""
+    try:
+        return pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowException, ValueError):
+        raise TrainingError(
+            f"{path} is not a readable Parquet table of a training simulation; delete it "
+            "(and its run's other tables) to run that simulation again",
+        ) from None
