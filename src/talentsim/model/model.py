@@ -78,7 +78,7 @@ class TalentModel(mesa.Model):
         t: Decimal year at the start of the current step; `year` its calendar year.
         stage_times: Seconds spent in each stage so far.
         survey_rows: Rows of the virtual survey, one per measure and category.
-        cohort_rows: Rows of the cohort table, one per year's end, entry cohort and group.
+        cohort_rows: The cohort table's rows, as one block of columns per year's end.
     """
 
     def __init__(
@@ -166,7 +166,7 @@ class TalentModel(mesa.Model):
         self.stage_times = {name: 0.0 for name, _ in self.stages}
         self.agent_steps = 0  # active workers summed over steps, burn-in included
         self.survey_rows: list[dict[str, object]] = []
-        self.cohort_rows: list[dict[str, object]] = []
+        self.cohort_rows: list[dict[str, np.ndarray]] = []
         self.last_record: dict[str, float] = {}
         self.datacollector = StepRecorder(
             model_reporters={c: partial(_report, c) for c in observe.timeseries_columns()}
@@ -281,7 +281,7 @@ class TalentModel(mesa.Model):
         if survey.is_survey_step(self):
             self.survey_rows.extend(survey.field_survey(self))
         if (self.step_index + 1) % self.config.time.steps_per_year == 0:  # the year's end
-            self.cohort_rows.extend(observe.cohort_rows(self))
+            self.cohort_rows.append(observe.cohort_rows(self))
 
     # ------------------------------------------------------------------ agents
 

@@ -163,7 +163,7 @@ class Model(Protocol):
     survey_years: set[int]
     firm_agents: list[Any]  # the firms' Mesa agents
     survey_rows: list[dict[str, object]]
-    cohort_rows: list[dict[str, object]]
+    cohort_rows: list[dict[str, np.ndarray]]
     audit: bool
     ledger_stale: bool
     initial_in_us: float

@@ -79,7 +79,11 @@ def tables(model: TalentModel) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def cohort_table(model: TalentModel) -> pd.DataFrame:
     """The model's cohort table so far."""
-    return pd.DataFrame(model.cohort_rows, columns=list(COHORT_COLUMNS))
+    columns = list(COHORT_COLUMNS)
+    if not model.cohort_rows:
+        return pd.DataFrame(columns=columns)
+    blocks = {c: np.concatenate([block[c] for block in model.cohort_rows]) for c in columns}
+    return pd.DataFrame(blocks, columns=columns)
 
 
 def simulate(

@@ -101,16 +101,17 @@ def record(model: Model) -> dict[str, float]:
 
 
 def _stocks_by_degree(model: Model) -> tuple[np.ndarray, np.ndarray]:
-    """People in the US and in China at the end of the step, by degree."""
-    people = model.people
-    active = people.view("active")
-    weight = np.where(active, people.view("weight"), 0.0)
-    in_us = people.view("country") == Country.US.value
-    degree, k = people.view("education"), len(EDUCATION)
-    return (
-        np.bincount(degree, weights=np.where(in_us, weight, 0.0), minlength=k),
-        np.bincount(degree, weights=np.where(in_us, 0.0, weight), minlength=k),
-    )
+    """People in the US and in China at the end of the step, by degree.
+
+    Counted over active slots only, in slot order: the same terms in the same order as over
+    every slot with the inactive ones at zero, so the same sums bit for bit.
+    """
+    people, k = model.people, len(EDUCATION)
+    slots = np.flatnonzero(people.view("active"))
+    in_china = people.country[slots] != Country.US.value
+    code = people.education[slots] + k * in_china
+    counts = np.bincount(code, weights=people.weight[slots], minlength=2 * k)
+    return counts[:k], counts[k:]
 
 
 #: Columns of the cohort table (one row per replicate, year, entry cohort and group).
@@ -127,48 +128,57 @@ COHORT_COLUMNS: tuple[str, ...] = (
 COHORT_GROUPS: tuple[str, ...] = ("all", *EDUCATION, *SEGMENTS)
 
 
-def cohort_rows(model: Model) -> list[dict[str, object]]:
+def cohort_rows(model: Model) -> dict[str, np.ndarray]:
     """Where each entry cohort is at the end of the year, by degree and by segment.
 
     A cohort is the graduates who entered the pool in one calendar year (burn-in included);
     the starting pool is no cohort. `entered` counts everyone who entered, `in_us` and
     `in_china` those still in the pool, in each country; the rest have left the pool.
+
+    Returns:
+        The rows as columns (COHORT_COLUMNS): groups in COHORT_GROUPS order, cohorts in
+        order within a group, only cohorts with an entrant in the group.
     """
     people = model.people
-    cohort = people.view("entry_year").astype(np.intp)
-    entrants = cohort > 0
-    if not entrants.any():
-        return []
-    first = int(cohort[entrants].min())
-    index = np.where(entrants, cohort - first, 0)
-    size = int(index.max()) + 1
-    weight = np.where(entrants, people.view("weight"), 0.0)
-    active = people.view("active")
-    in_us = active & (people.view("country") == Country.US.value)
-    in_cn = active & ~in_us
-    codes = {
-        "all": entrants,
-        **{d: people.view("education") == i for i, d in enumerate(EDUCATION)},
-        **{s: people.view("segment") == i for i, s in enumerate(SEGMENTS)},
+    slots = np.flatnonzero(people.view("entry_year") > 0)
+    if not len(slots):
+        return {c: np.empty(0) for c in COHORT_COLUMNS}
+    cohort = people.view("entry_year")[slots].astype(np.intp)
+    first = int(cohort.min())
+    index, size = cohort - first, int(cohort.max()) - first + 1
+    weight = people.view("weight")[slots]
+    active = people.view("active")[slots]
+    in_us = active & (people.view("country")[slots] == Country.US.value)
+    masks = (None, in_us, active & ~in_us)  # entered, in the US, in China
+    groupings = (
+        (np.zeros(len(slots), dtype=np.intp), 1),
+        (people.view("education")[slots].astype(np.intp), len(EDUCATION)),
+        (people.view("segment")[slots].astype(np.intp), len(SEGMENTS)),
+    )
+    counts = np.concatenate(
+        [
+            np.stack(
+                [
+                    np.bincount(
+                        codes * size + index,
+                        weights=weight if mask is None else np.where(mask, weight, 0.0),
+                        minlength=kinds * size,
+                    ).reshape(kinds, size)
+                    for mask in masks
+                ]
+            )
+            for codes, kinds in groupings
+        ],
+        axis=1,
+    )  # (entered/in the US/in China, group, cohort)
+    group, offset = np.nonzero(counts[0] > 0)
+    years = first + offset
+    return {
+        "year": np.full(len(group), model.year),
+        "cohort": years,
+        "years_after": model.year - years,
+        "group": np.asarray(COHORT_GROUPS, dtype=object)[group],
+        "entered": counts[0, group, offset],
+        "in_us": counts[1, group, offset],
+        "in_china": counts[2, group, offset],
     }
-    rows = []
-    for group, member in codes.items():
-        w = np.where(member, weight, 0.0)
-        counts = [
-            np.bincount(index, weights=np.where(mask, w, 0.0), minlength=size)
-            for mask in (entrants, in_us, in_cn)
-        ]
-        for c in range(size):
-            if counts[0][c] > 0:
-                rows.append(
-                    {
-                        "year": model.year,
-                        "cohort": first + c,
-                        "years_after": model.year - (first + c),
-                        "group": group,
-                        "entered": float(counts[0][c]),
-                        "in_us": float(counts[1][c]),
-                        "in_china": float(counts[2][c]),
-                    }
-                )
-    return rows
