@@ -148,28 +148,21 @@ def cohort_rows(model: Model) -> dict[str, np.ndarray]:
     index, size = cohort - first, int(cohort.max()) - first + 1
     weight = people.view("weight")[slots]
     active = people.view("active")[slots]
-    in_us = active & (people.view("country")[slots] == Country.US.value)
-    masks = (None, in_us, active & ~in_us)  # entered, in the US, in China
+    # 0: left the pool, 1: in the US, 2: in China
+    status = active * np.where(people.view("country")[slots] == Country.US.value, 1, 2)
     groupings = (
         (np.zeros(len(slots), dtype=np.intp), 1),
-        (people.view("education")[slots].astype(np.intp), len(EDUCATION)),
-        (people.view("segment")[slots].astype(np.intp), len(SEGMENTS)),
+        (people.view("education")[slots], len(EDUCATION)),
+        (people.view("segment")[slots], len(SEGMENTS)),
     )
-    counts = np.concatenate(
-        [
-            np.stack(
-                [
-                    np.bincount(
-                        codes * size + index,
-                        weights=weight if mask is None else np.where(mask, weight, 0.0),
-                        minlength=kinds * size,
-                    ).reshape(kinds, size)
-                    for mask in masks
-                ]
-            )
-            for codes, kinds in groupings
-        ],
-        axis=1,
+    entered, where = [], []
+    for codes, kinds in groupings:  # each bin sums its slots' weights in slot order
+        cell = codes * size + index
+        entered.append(np.bincount(cell, weights=weight, minlength=kinds * size))
+        by_status = np.bincount(cell * 3 + status, weights=weight, minlength=kinds * size * 3)
+        where.append(by_status.reshape(-1, 3))
+    counts = np.stack([np.concatenate(entered), *np.concatenate(where)[:, 1:].T]).reshape(
+        3, len(COHORT_GROUPS), size
     )  # (entered/in the US/in China, group, cohort)
     group, offset = np.nonzero(counts[0] > 0)
     years = first + offset
