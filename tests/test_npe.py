@@ -132,11 +132,18 @@ def test_npe_writes_what_abc_writes_and_its_own(trained: Path) -> None:
     assert not (trained.parent / "sbi-logs").exists() and not Path("sbi-logs").exists()
 
 
+def _statistics(sweep: Path) -> pd.DataFrame:
+    """The statistics the workers stored in the runs' rows, by point."""
+    runs = pd.read_parquet(sweep / "runs.parquet").set_index("point")
+    return runs[[c for c in runs.columns if c.startswith("statistic:")]]
+
+
 def test_resume_runs_only_what_a_kill_lost(trained: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(trained, copy)
     simulations = copy / "simulations"
-    stats = pd.read_parquet(simulations / "statistics.parquet").set_index("point")
+    stats = _statistics(simulations)
+    assert stats.shape == (75, len(KEYS)) and stats.notna().all().all()
     lost = sorted(simulations.joinpath(RUNS).glob("p*.parquet"))[-7:]
     for file in lost:  # as if killed before these runs were stored
         for sub in (RUNS, TIMESERIES, SURVEY, COHORTS):
@@ -148,7 +155,7 @@ def test_resume_runs_only_what_a_kill_lost(trained: Path, tmp_path: Path) -> Non
     first, second = manifest["rounds"]
     assert (first["run"], first["stored_before"]) == (7, 68)
     assert (second["run"], second["stored_before"]) == (0, 115)  # its stored design is kept
-    again = pd.read_parquet(simulations / "statistics.parquet").set_index("point")
+    again = _statistics(simulations)
     # the runs done again, on one worker instead of two, give the same statistics
     pd.testing.assert_frame_equal(again, stats)
     first = pd.read_parquet(trained / "posterior_summary.parquet")
@@ -254,8 +261,9 @@ def _damage(folder: Path, case: str) -> None:
         (folder / "estimator_0.pt").write_text("SECRET not torch weights")
     elif case == "corrupt design":
         (folder / "simulations" / "design.parquet").write_text("SECRET")
-    elif case == "corrupt run":
-        (folder / "simulations" / "statistics.parquet").unlink()
+    elif case == "corrupt run":  # no statistics in the rows, nor cached: read from the tables
+        (folder / "simulations" / "runs.parquet").write_text("SECRET")
+        (folder / "simulations" / "statistics.parquet").unlink(missing_ok=True)
         next((folder / "simulations" / SURVEY).iterdir()).write_text("SECRET")
     else:
         description = json.loads((folder / "estimator.json").read_text())
@@ -266,8 +274,9 @@ def _damage(folder: Path, case: str) -> None:
 def test_reuse_reads_and_never_writes_the_reused_folder(trained: Path, tmp_path: Path) -> None:
     reuse = tmp_path / "copy"
     shutil.copytree(trained, reuse)
-    cache = reuse / "simulations" / "statistics.parquet"
-    cache.write_text("not parquet")  # unreadable: recomputed from the runs, not rewritten
+    # the rows' statistics and the cache unreadable: recomputed from the tables, not written
+    (reuse / "simulations" / "runs.parquet").write_text("not parquet")
+    (reuse / "simulations" / "statistics.parquet").write_text("not parquet")
     before = {p: p.read_bytes() for p in reuse.rglob("*") if p.is_file()}
     out = tmp_path / "refit"
     result = _calibrate(str(_scenario(trained.parent)), "--reuse", str(reuse), "--out", str(out))

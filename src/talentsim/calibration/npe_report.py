@@ -220,7 +220,8 @@ def write_npe_report(
         "## Files",
         "",
         "- `simulations/`: the training and held-out simulations, a sweep (`talentsim "
-        "calibrate ... --resume` continues it); `statistics.parquet` their statistics",
+        "calibrate ... --resume` continues it); its `runs.parquet` holds each run's "
+        "statistics (`statistic:` columns)",
         "- `estimator.json`, `estimator_K.pt`: the trained ensemble (weights only); "
         "`talentsim calibrate ... --reuse DIR` conditions it on other targets",
         "- `posterior.parquet`, `posterior_summary.parquet`: posterior draws (equal weights) "

@@ -50,6 +50,8 @@ class TrainingError(TalentsimError):
 SIMULATIONS = "simulations"
 #: Each stored simulation's statistics (one row per point), cached beside the sweep.
 STATISTICS = "statistics.parquet"
+#: The prefix of the statistics' columns in a training run's row.
+STATISTIC = "statistic:"
 
 
 def prior_draws(priors: dict[str, Prior], n: int, seed: int) -> pd.DataFrame:
@@ -136,7 +138,10 @@ def training_plan(
     )
     base = setup.simulator.base.model_copy(update={"sweep": block, "calibration": None})
     design = dataclasses.replace(loaded, scenario=base)
-    return plan_sweep(design, stage_folder(folder, stage), table)
+    plan = plan_sweep(design, stage_folder(folder, stage), table)
+    targets = setup.targets.set_index("key").loc[keys].reset_index()
+    plan.outcomes = RunStatistics(targets, setup.config.npe.rank_statistic)
+    return plan
 
 
 def stored_design(folder: Path, stage: int) -> pd.DataFrame | None:
@@ -154,26 +159,69 @@ def run_training(
     return run_sweep(plan, executor, retries=1, on_result=on_result)
 
 
+@dataclasses.dataclass
+class RunStatistics:
+    """The statistics of the target rows, computed from a run's tables where it ran.
+
+    A training sweep's outcomes (SweepPlan.outcomes): stored in each run's row as
+    `statistic:KEY` columns, so that reading them back is one table, not three per run.
+    """
+
+    targets: pd.DataFrame
+    rank_statistic: str
+
+    def __call__(
+        self, timeseries: pd.DataFrame, survey: pd.DataFrame, cohorts: pd.DataFrame | None
+    ) -> dict[str, float]:
+        """`statistic:KEY` for each target row."""
+        row = target_statistics(timeseries, survey, cohorts, self.targets, self.rank_statistic)
+        return {STATISTIC + key: value for key, value in row.items()}
+
+
+def target_statistics(
+    timeseries: pd.DataFrame,
+    survey: pd.DataFrame,
+    cohorts: pd.DataFrame | None,
+    targets: pd.DataFrame,
+    rank_statistic: str,
+) -> dict[str, float]:
+    """One run's statistic of each target row (by key), from its tables.
+
+    A ranking target's statistic is the sample's ranking, or with `rank_statistic`
+    'probability' the chance that a survey of that size ranks the category first.
+    """
+    annual = annualise(timeseries.drop(columns=["point"], errors="ignore")).set_index("year")
+    row = run_statistics(RunTables(annual, survey, cohorts), targets)
+    if rank_statistic == "probability":
+        for target in targets[targets["kind"] == "rank"].itertuples():
+            rows = survey[(survey["year"] == target.year) & (survey["measure"] == SECTOR)]
+            row[target.key] = first_rank_probability(rows, str(target.category))
+    return row
+
+
 def statistics_table(
     plan: SweepPlan, targets: pd.DataFrame, rank_statistic: str = "sample", cache: bool = True
 ) -> pd.DataFrame:
     """Each stored simulation's statistics of the target rows: point, then one column per key.
 
-    Read from the runs' stored tables (cached in folder/statistics[_probability].parquet,
-    recomputed when the runs or the targets change, or when the cache is unreadable); a
-    failed run has no row. A ranking target's statistic is the sample's ranking, or with
-    `rank_statistic` 'probability' the chance that a survey of that size ranks the category
-    first. With `cache` False the cache is read but not written (a folder being reused).
+    Read from the runs' rows (`statistic:KEY`, computed where each run ran); for a sweep
+    stored without them, from the runs' tables (cached in folder/statistics[_probability]
+    .parquet, recomputed when the runs or the targets change, or when the cache is
+    unreadable; with `cache` False read but not written: a folder being reused). A failed
+    run has no row.
 
     Raises:
         TrainingError: If a stored run's tables cannot be read.
     """
     folder = plan.folder
     keys = list(targets["key"])
+    stored = _stored(folder, sorted({spec.point for spec in plan.runs}))
+    from_rows = _from_rows(folder, keys, stored)
+    if from_rows is not None:
+        return from_rows
     path = folder / (
         STATISTICS if rank_statistic == "sample" else f"statistics_{rank_statistic}.parquet"
     )
-    stored = _stored(folder, sorted({spec.point for spec in plan.runs}))
     cached = _read_cache(path)
     fresh = cached is not None and list(cached.columns[1:]) == keys
     if fresh and cached["point"].tolist() == stored:
@@ -195,6 +243,21 @@ def _read_cache(path: Path) -> pd.DataFrame | None:
         return None
 
 
+def _from_rows(folder: Path, keys: list[str], stored: list[int]) -> pd.DataFrame | None:
+    """The statistics stored in the runs' rows, if every stored run has them all."""
+    columns = [STATISTIC + key for key in keys]
+    path = folder / "runs.parquet"
+    try:
+        runs = pq.read_table(path, columns=["point", "status", *columns]).to_pandas()
+    except (OSError, pa.ArrowException, ValueError, KeyError):
+        return None
+    runs = runs[runs["status"] == "ok"].sort_values("point")
+    if runs["point"].tolist() != stored or runs[columns].isna().all(axis=0).any():
+        return None
+    frame = runs[["point", *columns]].reset_index(drop=True)
+    return frame.rename(columns=dict(zip(columns, keys, strict=True)))
+
+
 def _stored(folder: Path, points: list[int]) -> list[int]:
     """Points whose run finished and whose tables are on disk."""
     return [p for p in points if (folder / SURVEY / run_name(p, 0)).is_file()]
@@ -207,13 +270,10 @@ def _run_row(
     survey, timeseries = _table(folder / SURVEY / name), _table(folder / TIMESERIES / name)
     cohort_file = folder / COHORTS / name
     cohorts = _table(cohort_file) if cohort_file.is_file() else None
-    annual = annualise(timeseries.drop(columns=["point"])).set_index("year")
-    row = run_statistics(RunTables(annual, survey, cohorts), targets)
-    if rank_statistic == "probability":
-        for target in targets[targets["kind"] == "rank"].itertuples():
-            rows = survey[(survey["year"] == target.year) & (survey["measure"] == SECTOR)]
-            row[target.key] = first_rank_probability(rows, str(target.category))
-    return {"point": point, **row}
+    return {
+        "point": point,
+        **target_statistics(timeseries, survey, cohorts, targets, rank_statistic),
+    }
 
 
 def _table(path: Path) -> pd.DataFrame:

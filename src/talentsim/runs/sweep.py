@@ -58,6 +58,9 @@ class SweepPlan:
     folder: Path
     base_dir: Path | None = None
     largest: Scenario | None = None  # the point whose run needs the most memory
+    #: More outcomes of a run, computed where it ran from its (time series, survey, cohort)
+    #: tables and stored in its row; picklable, to reach Dask workers.
+    outcomes: Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], dict[str, float]] | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -134,12 +137,17 @@ def simulate_point(
     return tables
 
 
-def run_one(base: Scenario, spec: RunSpec) -> dict[str, Any]:
-    """Run one point and replicate; never raises (a failure is returned as a result)."""
+def run_one(base: Scenario, spec: RunSpec, outcomes: Callable | None = None) -> dict[str, Any]:
+    """Run one point and replicate; never raises (a failure is returned as a result).
+
+    `outcomes` adds to the row what it computes from the run's tables (SweepPlan.outcomes).
+    """
     start = time.perf_counter()
     try:
         ts, survey, cohorts = simulate_point(base, spec)
         row = outcome_row(spec, ts, survey)
+        if outcomes is not None:
+            row.update(outcomes(ts, survey, cohorts))
         row["model_seconds"] = time.perf_counter() - start
         return {"row": row, "timeseries": ts, "survey": survey, "cohorts": cohorts}
     except Exception:
@@ -153,16 +161,16 @@ def run_one(base: Scenario, spec: RunSpec) -> dict[str, Any]:
 
 
 def run_task(
-    shared: tuple[Scenario, str | None], task: tuple[RunSpec, int, bool]
+    shared: tuple[Scenario, str | None, Callable | None], task: tuple[RunSpec, int, bool]
 ) -> dict[str, Any]:
     """Run one task of a sweep; store it here when a folder is given.
 
     Returns the run's row when it was stored here (the folder is on this machine), or the
     row with its tables for the caller to store.
     """
-    base, folder = shared
+    base, folder, outcomes = shared
     spec, attempt, last = task
-    result = run_one(base, spec)
+    result = run_one(base, spec, outcomes)
     result["row"]["attempts"] = attempt + 1
     if folder is None:
         return result
@@ -263,7 +271,7 @@ def _run_locked(
     base = plan.scenario.model_copy(update={"sweep": None})
     # Workers on this machine store their own runs; remote workers send them back.
     local = executor.shares_files
-    shared = (base, str(plan.folder) if local else None)
+    shared = (base, str(plan.folder) if local else None, plan.outcomes)
     for attempt in range(retries + 1):
         failed = []
         tasks = [(spec, attempt, attempt == retries) for spec in pending]
