@@ -292,6 +292,7 @@ def test_reuse_reads_and_never_writes_the_reused_folder(trained: Path, tmp_path:
         (("method: npe", "method: nle"), "calibration.method"),
         (("simulations: 150", "simulations: 30"), "too few for 2 free parameters"),
         (("seed: 3}", "seed: 3, leave_out: [salary]}"), "calibration.npe.leave_out"),
+        (("seed: 3}", "seed: 3, refine: {simulations: 10}}"), "fewer than 4 weighted draws"),
     ],
 )
 def test_bad_npe_settings(tmp_path: Path, replace: tuple[str, str], fragment: str) -> None:
@@ -340,3 +341,33 @@ def test_a_later_round_is_another_sweep_for_other_observed_values(tmp_path: Path
     assert name(1, [0.2] * 4) == name(1, [0.3] * 4)
     assert name(2, [0.2] * 4) != name(2, [0.3] * 4)
     assert name(2, [0.2] * 4) == name(2, [0.2] * 4)
+
+
+def test_refinement_keeps_the_closest_weighted_by_prior_over_proposal(
+    trained: Path, tmp_path: Path
+) -> None:
+    """A re-fit with refinement runs its own simulations and keeps the closest, weighted."""
+    scenario = _scenario(trained.parent)
+    out = tmp_path / "refined"
+    refine = ["--set", "calibration.npe.refine.simulations=60"]
+    refine += ["--set", "calibration.npe.refine.keep=0.25"]
+    args = [str(scenario), *refine, "--reuse", str(trained), "--out", str(out)]
+    result = _calibrate(*args, "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert _statistics(out / "simulations_refine").shape == (60, len(KEYS))
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert len(posterior) == 15 and posterior["weight"].sum() == pytest.approx(1.0)
+    assert posterior["weight"].nunique() > 1  # prior over proposal: not equal weights
+    info = json.loads((out / "manifest.json").read_text())["refine"]
+    assert info["kept"] == 15 and info["distance_threshold"] <= info["distance_median_all"]
+    assert "## Refinement" in (out / "report.md").read_text()
+
+
+def test_refinement_keeps_ties_and_skips_missing_statistics() -> None:
+    from talentsim.calibration.refine import select
+
+    distances = np.array([3.0, 1.0, np.inf, 2.0, 1.0, 5.0])
+    kept, threshold = select(distances, np.zeros(6), keep=0.3)  # 0.3 x 5 finite: 2 rows
+    assert threshold == 1.0 and kept.tolist() == [False, True, False, False, True, False]
+    kept, _ = select(distances, np.array([0, 0, 0, -np.inf, 0, 0.0]), keep=0.75)
+    assert kept.tolist() == [True, True, False, False, True, False]  # 2.0's weight is 0

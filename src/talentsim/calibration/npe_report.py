@@ -186,6 +186,25 @@ def _method(setup: CalibrationSetup) -> str:
     )
 
 
+def _refine_lines(setup: CalibrationSetup, refined: dict[str, Any] | None) -> list[str]:
+    if refined is None:
+        return []
+    rank_penalty = setup.distance.rank_penalty
+    return [
+        "",
+        "## Refinement",
+        "",
+        f"{refined['simulations']} simulations drawn from the estimator's posterior "
+        f"({refined['run']} run now, {refined['stored_before']} stored before); the "
+        f"{refined['kept']} closest by the ABC distance (at most "
+        f"{refined['distance_threshold']:.2f}, against a median of "
+        f"{refined['distance_median_all']:.2f} over all; rank penalty {rank_penalty:g}) are "
+        "the posterior, weighted by prior over proposal density: effective sample size "
+        f"{refined['effective_sample_size']:.0f}. The coverage checks below are the "
+        "estimator's; the refined posterior is an ABC posterior at that threshold.",
+    ]
+
+
 def write_npe_report(
     folder: Path,
     setup: CalibrationSetup,
@@ -212,6 +231,7 @@ def write_npe_report(
         f"{_RANKINGS[setup.config.npe.rank_statistic]}) and on the other targets' statistics; "
         "measures weighted 0 and those in `npe.leave_out` are left out.",
     ]
+    lines += _refine_lines(setup, info.get("refine"))
     lines += posterior_lines(summary) + _coverage_lines(coverage, setup.config.npe.rounds)
     lines += _support_lines(support)
     lines += fit_lines(setup, fit, draws)

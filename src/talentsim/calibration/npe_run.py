@@ -85,6 +85,13 @@ def check_settings(setup: CalibrationSetup) -> None:
             f"parameters: give at least {needed} ({SIMULATIONS_PER_PARAMETER} per parameter)",
         )
     conditioned_targets(setup)
+    refined = settings.refine
+    if refined.simulations and refined.simulations * refined.keep < 2 * parameters:
+        raise NpeError(
+            "calibration.npe.refine",
+            f"{refined.simulations} simulations keeping {refined.keep} of them leave fewer "
+            f"than {2 * parameters} weighted draws for {parameters} free parameters",
+        )
 
 
 @dataclass
@@ -355,6 +362,7 @@ def calibrate_npe(
         write_npe_report,
     )
     from talentsim.calibration.posterior import SAMPLE_SIZE, write_posterior_outputs
+    from talentsim.calibration.refine import refine
 
     emit = log or (lambda line: None)
     clock = time.perf_counter()
@@ -364,18 +372,27 @@ def calibrate_npe(
         ensemble, rounds, info = reused.ensemble, reused.rounds, dict(reused.info)
     settings = setup.config.npe
     observed = observed_statistics(setup, rounds.keys)
-    posterior = pd.DataFrame(
-        ensemble.sample(observed, settings.samples, settings.seed),
-        columns=list(setup.config.parameters),
-    )
-    posterior["weight"] = 1.0 / len(posterior)
+    if settings.refine.simulations:
+        refined = refine(ensemble, setup, loaded, folder, executor, rounds.keys, observed, emit)
+        posterior, info["refine"] = refined.posterior, refined.info
+    else:
+        posterior = pd.DataFrame(
+            ensemble.sample(observed, settings.samples, settings.seed),
+            columns=list(setup.config.parameters),
+        )
+        posterior["weight"] = 1.0 / len(posterior)
     emit("coverage checks on the held-out simulations")
     coverage = coverage_check(ensemble, rounds, setup)
     header = [
         f"Calibrated with `{command}` on {dt.date.today().isoformat()}.",
         f"Targets: {setup.targets_path.name}; neural posterior estimation (sbi, "
         f"{settings.ensemble} x {settings.estimator}, {settings.rounds} round(s)) on "
-        f"{settings.simulations} simulations.",
+        f"{settings.simulations} simulations"
+        + (
+            f", refined by ABC on {settings.refine.simulations} more."
+            if settings.refine.simulations
+            else "."
+        ),
     ]
     emit(f"posterior predictive check ({SAMPLE_SIZE} posterior draws)")
     summary, fit, predictive = write_posterior_outputs(

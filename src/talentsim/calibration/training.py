@@ -94,7 +94,12 @@ def prior_support(priors: dict[str, Prior]) -> tuple[list[float], list[float]]:
 
 
 def stage_folder(folder: Path, stage: int) -> Path:
-    """Where a round's simulations are stored: simulations/, then simulations_round2/."""
+    """Where a round's simulations are stored: simulations/, then simulations_round2/...
+
+    Stage 0 is the refinement's (simulations_refine/).
+    """
+    if stage == 0:
+        return folder / f"{SIMULATIONS}_refine"
     return folder / (SIMULATIONS if stage == 1 else f"{SIMULATIONS}_round{stage}")
 
 
@@ -109,7 +114,7 @@ def training_fingerprint(
     drawn around the observed statistics, so its fingerprint holds them too.
     """
     priors = {k: p.model_dump(mode="json") for k, p in setup.config.parameters.items()}
-    settings = setup.config.npe.model_dump(mode="json", exclude={"samples"})
+    settings = setup.config.npe.model_dump(mode="json", exclude={"samples", "refine"})
     content = {"priors": priors, "npe": settings, "statistics": keys}
     if observed is not None:
         content["observed"] = [round(float(v), 12) for v in observed]
@@ -128,9 +133,10 @@ def training_plan(
 ) -> SweepPlan:
     """The sweep of one round's simulations (the rows of `table`), in its stage folder.
 
-    `observed`: the statistics a later round (stage 2 on) was drawn around.
+    `observed`: the statistics a later round (stage 2 on, or the refinement's stage 0)
+    was drawn around.
     """
-    fingerprint = training_fingerprint(setup, keys, observed if stage > 1 else None)
+    fingerprint = training_fingerprint(setup, keys, observed if stage != 1 else None)
     block = SweepConfig(
         design="table",  # the name keys the seeds: another round or setting, other streams
         table=f"npe-round{stage}-n{len(table)}-{fingerprint}.csv",

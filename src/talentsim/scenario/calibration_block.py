@@ -104,6 +104,27 @@ class AbcSettings(Section):
     )
 
 
+class RefineSettings(Section):
+    """An importance-weighted ABC step on simulations proposed by the trained estimator."""
+
+    simulations: int = Field(
+        0,
+        description="Simulations drawn from the estimator's posterior and run as a sweep "
+        "(0: no refinement, the estimator's posterior is the result). The closest of them "
+        "by the ABC distance (abc.rank_penalty included) form the posterior, weighted by "
+        "prior over proposal density: an ABC rejection step that holds the rankings the "
+        "estimator blurs.",
+        ge=0,
+        le=1_000_000,
+    )
+    keep: float = Field(
+        0.2,
+        description="Share of the refinement's simulations kept (the closest).",
+        gt=0,
+        le=1,
+    )
+
+
 class NpeSettings(Section):
     """Settings of neural posterior estimation (sbi)."""
 
@@ -162,6 +183,7 @@ class NpeSettings(Section):
     seed: int = Field(
         0, description="Seed of the training design and the estimators.", ge=0, le=2**32 - 1
     )
+    refine: RefineSettings = Field(default_factory=RefineSettings)
 
 
 class CalibrationConfig(Section):
