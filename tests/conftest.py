@@ -13,12 +13,11 @@ from talentsim.scenario.schema import Scenario
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 
-#: A small run: 2,000 agents (for the baseline's 500,000 people), 2 replicates, 2 years of
-#: burn-in, 2010-2020.
+#: A small run: 2,000 agents (for the baseline's 500,000 people), 2 replicates, 2010-2020
+#: (the pool spun up over the baseline's 30 years of burn-in).
 SMALL = [
     "population.agents=2000",
     "replicates=2",
-    "time.burn_in_years=2",
     "time.end=2020",
 ]
 

@@ -28,6 +28,11 @@ SMALL = f"""
 extends: talentsim:baseline
 name: npe_recovery
 seed: 7
+# The drawn pool (5 years of burn-in, not the baseline's 30-year spin-up): the recovery tests
+# the inference, not the pool, and each simulation costs less.
+population: {{initial: drawn}}
+time: {{burn_in_years: 5}}
+entry: {{rate: 0.08}}
 calibration:
   method: npe
   targets: TARGETS

@@ -73,8 +73,9 @@ def test_levers_start_from_the_scenario_and_population_keeps_the_people() -> Non
     model = VizModel()
     assert model.loaded.scenario.population.agents == DEFAULT_POPULATION
     assert model.loaded.scenario.population.people == base.population.people
-    agents = model.loaded.scenario.population.agents
-    assert agents * model.people_per_agent == pytest.approx(base.population.people)
+    people = model.sim.people
+    in_us = people.view("active") & (people.view("country") == Country.US.value)
+    assert in_us.sum() * model.people_per_agent == pytest.approx(base.population.people, rel=0.05)
     params = model_params(base)
     for lever in LEVERS:
         assert lever.value_in(model.loaded.scenario) == pytest.approx(lever.value_in(base))
@@ -165,7 +166,8 @@ def test_annual_views_are_by_calendar_year(stepped: VizModel) -> None:
         records.loc[records["year"] == 2011, "returns"].sum()
     )
     assert by_year.loc[2012, "in_us"] == records.loc[records["year"] == 2012, "in_us"].iloc[-1]
-    assert (by_year["promotion_chinese"] < by_year["promotion_reference"]).all()  # the ceiling
+    # the ceiling, over the three years (one year's rate at 2,000 agents is noisy)
+    assert by_year["promotion_chinese"].mean() < by_year["promotion_reference"].mean()
     shares, source = stepped.sector_shares()
     assert source == "virtual survey"
     assert list(shares.index) == [2010, 2011, 2012]
@@ -213,7 +215,8 @@ def test_status_view_shows_the_year_and_agents() -> None:
     _box, rc = solara.render(components.StatusView(model), handle_error=False)
     assert _text(rc, "talentsim-year") == "2010"
     assert re.fullmatch(
-        r"Agents: [\d,]+ now, 400 in 2005 \(1 agent = 1,250 people\)", _text(rc, "talentsim-agents")
+        r"Agents: [\d,]+ now, spun up from 1980 \(1 agent = [\d,]+ people\)",
+        _text(rc, "talentsim-agents"),
     )
     model.step()
     force_update()
@@ -384,15 +387,16 @@ def test_the_page_in_a_real_browser(server: tuple[str, Path]) -> None:
         expect(page.locator(".talentsim-year")).to_have_text("2011", timeout=30_000)
         expect(page.get_by_text("Returns in 2010:", exact=False)).to_be_visible()
 
-        # a slider and Reset change the model: 2,000 agents become 3,000
+        # a slider and Reset change the model: 2,000 agents become 3,000 (each of them
+        # standing for about 500,000 / 2,000, then 500,000 / 3,000 people)
         agents = page.locator(".talentsim-agents")
-        expect(agents).to_contain_text(", 2,000 in 2005")
+        expect(agents).to_contain_text(re.compile(r"\(1 agent = 2\d\d people\)"))
         thumb = page.locator(".v-input", has_text="Population (agents)").get_by_role("slider")
         thumb.focus()
         for _ in range(5):
             thumb.press("ArrowRight")
         page.get_by_role("button", name="Reset", exact=True).click()
-        expect(agents).to_contain_text(", 3,000 in 2005", timeout=30_000)
+        expect(agents).to_contain_text(re.compile(r"\(1 agent = 1\d\d people\)"), timeout=30_000)
         expect(page.locator(".talentsim-year")).to_have_text("2010")
 
         # Play runs the years until paused: wait for states (years shown, the button back),

@@ -50,7 +50,7 @@ def main() -> None:
     kind = (
         "posterior draws, one run each"
         if (folder / "runs.parquet").exists()
-        else "replicates of the posterior medians"
+        else "replicates of the calibrated point, the posterior means"
     )
     lines = [
         f"Acceptance check: {len(runs)} runs of the calibrated baseline ({folder}: {kind}).",

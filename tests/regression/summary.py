@@ -11,7 +11,6 @@ OVERRIDES = [
     "population.people=75000",
     "replicates=2",
     "seed=424242",
-    "time.burn_in_years=3",
     "time.end=2020",
 ]
 

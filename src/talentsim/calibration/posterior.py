@@ -158,17 +158,21 @@ def _extends(loaded: LoadedScenario, folder: Path) -> str:
 def calibrated_yaml(
     loaded: LoadedScenario, summary: pd.DataFrame, folder: Path, header: list[str]
 ) -> str:
-    """A scenario that extends the calibrated one with the posterior medians."""
-    values = dict(zip(summary["parameter"], summary["median"], strict=True))
+    """A scenario that extends the calibrated one with the posterior means.
+
+    Means, not medians: where the targets constrain a narrow ridge across the parameters,
+    the marginal medians can fall off it together (docs/ODD.md, Section 10.4).
+    """
+    values = dict(zip(summary["parameter"], summary["mean"], strict=True))
     lines = [f"# {line}" if line else "#" for line in header]
-    lines += ["# Posterior, median [5 %, 95 %]:"]
+    lines += ["# Posterior, mean (median) [5 %, 95 %]:"]
     lines += [
-        f"#   {r.parameter}: {r.median:.4g} [{r.q05:.4g}, {r.q95:.4g}]"
+        f"#   {r.parameter}: {r.mean:.4g} ({r.median:.4g}) [{r.q05:.4g}, {r.q95:.4g}]"
         for r in summary.itertuples()
     ]
     body = {
         "name": f"{loaded.scenario.name[:100]}_calibrated",
-        "description": "Posterior medians of the calibration in this folder.",
+        "description": "Posterior means of the calibration in this folder.",
         "extends": _extends(loaded, folder),
         **_nested(values),
     }

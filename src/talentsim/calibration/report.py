@@ -205,7 +205,7 @@ def write_report(
 def shared_file_lines(figures: str) -> list[str]:
     """report.md's list of the outputs every method writes, and the two figures shown."""
     return [
-        "- `calibrated.yaml`: the scenario with the posterior medians",
+        "- `calibrated.yaml`: the scenario with the posterior means",
         "- `posterior_sample.csv`, `posterior_sample.yaml`: posterior draws; `talentsim sweep "
         "posterior_sample.yaml` runs them as an ensemble",
         "- `predictive.parquet`, `fit.parquet`: the posterior predictive check above",
@@ -224,11 +224,14 @@ def posterior_lines(summary: pd.DataFrame) -> list[str]:
         "",
         "## Posterior",
         "",
-        "| parameter | median | 5 % | 95 % |",
-        "|---|---|---|---|",
+        "| parameter | mean (calibrated.yaml) | median | 5 % | 95 % |",
+        "|---|---|---|---|---|",
     ]
     for row in summary.itertuples():
-        lines.append(f"| `{row.parameter}` | {row.median:.4g} | {row.q05:.4g} | {row.q95:.4g} |")
+        lines.append(
+            f"| `{row.parameter}` | {row.mean:.4g} | {row.median:.4g} | {row.q05:.4g} "
+            f"| {row.q95:.4g} |"
+        )
     return lines
 
 

@@ -151,6 +151,8 @@ class TalentModel(mesa.Model):
         self._grow_scratch()
         self._refresh_masks()
         self.initial_in_us = float("nan")  # people in the US when recording starts
+        if self.step_index == 0:  # no burn-in
+            self._start_recording()
 
         self.stages: list[tuple[str, Callable[[TalentModel], None]]] = [
             ("macro", update_macro),
@@ -209,11 +211,6 @@ class TalentModel(mesa.Model):
         start_year = self.config.time.start
         self.t = start_year + self.step_index * self.dt
         self.p = self.timeline.params_at(max(self.t, start_year))
-        if self.step_index == 0:
-            demography.set_weights(self)
-            people = self.people
-            in_us = people.view("active") & (people.view("country") == Country.US.value)
-            self.initial_in_us = float(np.dot(people.view("weight"), in_us))
         if self.ledger_stale:  # a Worker attribute was written between steps
             self.ledger.rebuild(self.people)
             self.ledger_stale = False
@@ -227,8 +224,17 @@ class TalentModel(mesa.Model):
             self.stage_times[name] += time.perf_counter() - start
         self.tick += 1
         self.step_index += 1
+        if self.step_index == 0:
+            self._start_recording()
         if self.step_index >= self.n_steps:
             self.running = False
+
+    def _start_recording(self) -> None:
+        """Weigh a spun-up pool and note the people in the US, as the burn-in ends."""
+        demography.set_weights(self)
+        people = self.people
+        in_us = people.view("active") & (people.view("country") == Country.US.value)
+        self.initial_in_us = float(np.dot(people.view("weight"), in_us))
 
     def run(self) -> None:
         """Step until the end of the scenario's last year."""

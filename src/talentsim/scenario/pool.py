@@ -44,11 +44,11 @@ class TimeConfig(Section):
         4, "Steps per year (4 = quarterly).", unit="steps", source=STRUCTURAL, ge=1, le=52
     )
     burn_in_years: int = param(
-        5,
+        30,
         "Years simulated before `start`, with the parameters of `start` and nothing recorded. "
-        "With population.initial 'spin_up' the pool starts empty and is made by the "
-        "graduates of these years, so set 30 or more (30: returns in 2010-2016 differ from "
-        "those after 40 or 55 years by about 3 %).",
+        "With population.initial 'spin_up' (the default) the pool starts empty and is made "
+        "by the graduates of these years, so keep 30 or more (30: returns in 2010-2016 "
+        "differ from those after 40 or 55 years by about 3 %); with 'drawn', 5 is enough.",
         unit="years",
         source=STRUCTURAL,
         ge=0,
@@ -130,11 +130,11 @@ class PopulationConfig(Section):
     """Size and make-up of the talent pool at the start."""
 
     initial: Literal["spin_up", "drawn"] = Field(
-        "drawn",
-        description="How the pool is made: 'spin_up', from an empty pool by the graduates "
-        "who enter over the burn-in (its make-up is the model's own); 'drawn', drawn at the "
-        "burn-in's start from years_since_graduation_mean and segment_mix (the calibrated "
-        "baseline's; its recent cohorts and visa clocks leave a start-up artefact in the "
+        "spin_up",
+        description="How the pool is made: 'spin_up' (the calibrated baseline's), from an "
+        "empty pool by the graduates who enter over the burn-in (its make-up is the model's "
+        "own); 'drawn', drawn at the burn-in's start from years_since_graduation_mean and "
+        "segment_mix (its recent cohorts and visa clocks leave a start-up artefact in the "
         "first recorded years: docs/ODD.md, Section 5.1).",
         json_schema_extra={"unit": "choice", "source": STRUCTURAL},
     )
@@ -202,11 +202,12 @@ class EntryConfig(Section):
     """New graduates entering the US pool."""
 
     rate: float = rate(
-        0.08,
+        0.15,
         "Graduates entering per year at `start`, per agent of population.agents. With "
-        "initial 'spin_up' it sets only how many agents the pool holds (0.15 gives about "
-        "population.agents in the US at the start): the agents' weight is set when recording "
-        "starts.",
+        "initial 'spin_up' (the default) it sets only how many agents the pool holds (0.15 "
+        "gives about population.agents in the US at the start): the agents' weight is set "
+        "when recording starts, so the people entering are set by the pool's people and "
+        "its make-up. With 'drawn' it is the inflow itself (0.08 was the drawn pool's).",
         "assumed; X05 gives the order of magnitude",
     )
     growth: float = param(

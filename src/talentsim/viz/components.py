@@ -78,11 +78,16 @@ def StatusView(model: VizModel):
 
 
 def _agents_line(model: VizModel) -> str:
-    """Agents now and at the start of the burn-in (the population lever), and their weight."""
+    """Agents now, how the pool began (the population lever), and their weight."""
     config = model.loaded.scenario
     began = config.time.start - config.time.burn_in_years
+    start = (
+        f"spun up from {began}"
+        if config.population.initial == "spin_up"
+        else f"{config.population.agents:,} in {began}"
+    )
     return (
-        f"Agents: {model.agent_count:,} now, {config.population.agents:,} in {began} "
+        f"Agents: {model.agent_count:,} now, {start} "
         f"(1 agent = {model.people_per_agent:,.0f} people)"
     )
 

@@ -197,8 +197,8 @@ class VizModel(mesa.Model):
 
     @property
     def people_per_agent(self) -> float:
-        """People each agent stands for."""
-        return float(self.loaded.scenario.population.weight)
+        """People each agent stands for (set when recording starts, for a spun-up pool)."""
+        return float(self.sim.carried.weight)
 
     @property
     def shown_workers(self) -> list[Worker]:
