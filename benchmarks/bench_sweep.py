@@ -24,7 +24,8 @@ from talentsim.scenario.loader import load_scenario
 SPEED = """
 name: bench_speed
 extends: talentsim:baseline
-population: {agents: 25000}
+population: {agents: 25000, initial: drawn}  # the drawn pool, as measured before the spin-up
+entry: {rate: 0.08}
 time: {end: 2020, burn_in_years: 2}
 sweep:
   design: lhs
@@ -38,7 +39,8 @@ sweep:
 MEMORY = """
 name: bench_memory
 extends: talentsim:baseline
-population: {agents: 150}
+population: {agents: 150, initial: drawn}
+entry: {rate: 0.08}
 time: {start: 2017, end: 2018, burn_in_years: 1}
 timeline: []
 sweep:
