@@ -22,6 +22,7 @@ LAYERS = {
     "evidence": 6,
     "calibration": 7,
     "sensitivity": 8,
+    "effects": 8,
     "reports": 9,
     "api": 10,
     "viz": 10,

@@ -360,3 +360,52 @@ def compare(folders: list[str | Path], out: str | Path | None = None) -> tuple[A
     from talentsim.reports.compare import make_comparison
 
     return make_comparison([Path(f) for f in folders], Path(out) if out else None)
+
+
+def effects(
+    baseline: ScenarioLike,
+    scenarios: list[ScenarioLike],
+    overrides: Overrides = None,
+    *,
+    posterior: str | Path | None = None,
+    draws: int | None = None,
+    replicates: int | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    retries: int = 0,
+    force: bool = False,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+    on_plan: Callable[[Any], None] | None = None,
+) -> Any:
+    """Policy effects with their full uncertainty (see `talentsim effects`).
+
+    Every scenario runs at `draws` posterior draws x `replicates` replicates, each policy
+    run paired with the baseline run of the same draw and replicate; `overrides` apply to
+    every scenario. `on_plan` receives the plan before any run.
+
+    Returns:
+        An :class:`talentsim.effects.run.EffectsOutcome`: `.table` holds the effects (None
+        if a run failed), `.plan.folder` the study's folder.
+    """
+    from talentsim.effects import plan as planning
+    from talentsim.effects.run import run_effects
+    from talentsim.runs.executors import make_executor
+
+    base = load(baseline, overrides)
+    policies = [load(s, overrides) for s in scenarios]
+    draws = planning.DEFAULT_DRAWS if draws is None else draws
+    sample = planning.read_posterior(Path(posterior) if posterior else None, draws)
+    replicates = replicates or planning.DEFAULT_REPLICATES
+    folder = Path(out) if out else planning.default_folder(base, policies, sample, replicates)
+    plan = planning.plan_effects(base, policies, sample, replicates, folder)
+    for sweep in plan.sweeps:
+        check_sweep(sweep, workers, scheduler, dask_local)
+    if on_plan is not None:
+        on_plan(plan)
+    executor = make_executor(workers, scheduler, dask_local)
+    try:
+        return run_effects(plan, executor, retries, force, on_result)
+    finally:
+        executor.close()

@@ -58,6 +58,9 @@ class SweepPlan:
     folder: Path
     base_dir: Path | None = None
     largest: Scenario | None = None  # the point whose run needs the most memory
+    #: The entropy of every run's seed sequence, if not the scenario's hash (effects studies
+    #: seed every scenario's runs from the baseline's seed, to pair them).
+    entropy: int | None = None
     #: More outcomes of a run, computed where it ran from its (time series, survey, cohort)
     #: tables and stored in its row; picklable, to reach Dask workers.
     outcomes: Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame], dict[str, float]] | None = None
@@ -86,7 +89,10 @@ def run_entropy(scenario: Scenario) -> int:
 
 
 def plan_sweep(
-    loaded: LoadedScenario, folder: Path, table: pd.DataFrame | None = None
+    loaded: LoadedScenario,
+    folder: Path,
+    table: pd.DataFrame | None = None,
+    entropy: int | None = None,
 ) -> SweepPlan:
     """Points, runs and seeds of a scenario's sweep.
 
@@ -95,6 +101,8 @@ def plan_sweep(
         folder: Where the sweep is stored.
         table: For a table design, the points made in memory instead of read from the
             block's CSV file (see :func:`design_points`).
+        entropy: The entropy of the runs' seed sequences (default: from the scenario's
+            hash, :func:`run_entropy`).
 
     Raises:
         DesignError: If the sweep block cannot make valid points.
@@ -106,7 +114,7 @@ def plan_sweep(
     check_run_count(len(design), sweep.replicates)
     keys = [c for c in design.columns if c != "point"]
     check_output(folder, "sweep", "reuse")
-    entropy = run_entropy(scenario)
+    seeded_by = run_entropy(scenario) if entropy is None else entropy
     runs = []
     largest, need = None, -1
     for record in design.to_dict("records"):
@@ -117,8 +125,8 @@ def plan_sweep(
             largest, need = variant, estimated_bytes(variant)
         for replicate in range(sweep.replicates):
             key = (replicate,) if sweep.common_random_numbers else (point, replicate)
-            runs.append(RunSpec(point, replicate, values, entropy, key))
-    return SweepPlan(loaded, design, runs, folder, base_dir, largest)
+            runs.append(RunSpec(point, replicate, values, seeded_by, key))
+    return SweepPlan(loaded, design, runs, folder, base_dir, largest, entropy)
 
 
 def simulate_point(
@@ -222,7 +230,7 @@ def sweep_manifest(plan: SweepPlan, executor: Executor) -> dict[str, Any]:
         replicates=sweep.replicates,
         runs=len(plan.runs),
         seeds={
-            "entropy": str(run_entropy(scenario)),
+            "entropy": str(run_entropy(scenario) if plan.entropy is None else plan.entropy),
             "spawn_key": "(replicate,)" if sweep.common_random_numbers else "(point, replicate)",
         },
         backend=executor.description,
