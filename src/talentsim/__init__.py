@@ -32,6 +32,7 @@ _EXPORTS = {
     "sweep": "talentsim.api",
     "calibrate": "talentsim.api",
     "sensitivity": "talentsim.api",
+    "effects": "talentsim.api",
     "load_result": "talentsim.api",
     "report": "talentsim.api",
     "compare": "talentsim.api",

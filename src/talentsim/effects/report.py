@@ -131,6 +131,17 @@ def wide_table(table: pd.DataFrame, years: tuple[int, ...] = SHOWN_YEARS) -> pd.
     return wide
 
 
+def detail_table(table: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Effects on returns by segment and by destination sector in a year, printed cells."""
+    detail = [o.name for o in OUTCOMES if o.name.startswith("returns_") and o.name not in HEADLINE]
+    part = table[table["outcome"].isin(detail) & (table["year"] == year)].copy()
+    part["cell"] = part.apply(_cell, axis=1)
+    wide = part.pivot_table(index="scenario", columns="outcome", values="cell", aggfunc="first")
+    wide = wide[[o for o in detail if o in wide.columns]]
+    wide.columns = [LABELS[o].label for o in wide.columns]
+    return wide.reset_index()
+
+
 def split_table(table: pd.DataFrame, year: int) -> pd.DataFrame:
     """Probability of direction and the share of variance from the parameters, in a year."""
     part = table[table["outcome"].isin(HEADLINE) & (table["year"] == year)]
@@ -182,6 +193,11 @@ def write_outputs(
         + (" With one replicate per draw the two cannot be told apart." if replicates == 1 else "")
     )
     doc.table(split_table(table, year), f"Direction and uncertainty split, {year}.")
+    doc.table(
+        detail_table(table, year),
+        f"Effect on returns by segment and by destination sector in {year} (people a year) "
+        "[90 % interval].",
+    )
     for figure in figures:
         doc.figure(figure)
     md = write_document(doc, folder, "md", stem="report")
