@@ -64,6 +64,14 @@ class EffectsPlan:
     sweeps: list[SweepPlan]  # one per label, the baseline's first
 
     @property
+    def posterior_name(self) -> str:
+        """The posterior's folder, or "the baseline's posterior" for the packaged one."""
+        folder = self.posterior.folder
+        if folder == PACKAGED_POSTERIOR:
+            return "the baseline's posterior (packaged: talentsim/data/posterior)"
+        return f"the posterior in `{folder}`"
+
+    @property
     def draws(self) -> int:
         """Posterior draws per scenario (K)."""
         return len(self.posterior.draws)

@@ -127,6 +127,8 @@ def wide_table(table: pd.DataFrame, years: tuple[int, ...] = SHOWN_YEARS) -> pd.
     )
     wide.columns = [str(c) for c in wide.columns]
     wide = wide.reset_index()
+    order = {label: i for i, label in enumerate(dict.fromkeys(table["scenario"]))}
+    wide = wide.sort_values("scenario", key=lambda s: s.map(order), kind="stable")
     wide["outcome"] = wide["outcome"].map(lambda o: LABELS[o].label)
     return wide
 
@@ -138,6 +140,7 @@ def detail_table(table: pd.DataFrame, year: int) -> pd.DataFrame:
     part["cell"] = part.apply(_cell, axis=1)
     wide = part.pivot_table(index="scenario", columns="outcome", values="cell", aggfunc="first")
     wide = wide[[o for o in detail if o in wide.columns]]
+    wide = wide.loc[[s for s in dict.fromkeys(table["scenario"]) if s in wide.index]]
     wide.columns = [LABELS[o].label for o in wide.columns]
     return wide.reset_index()
 
@@ -173,7 +176,7 @@ def write_outputs(
     figures = fan_figures(long, labels, folder, note)
     doc = Document(f"Policy effects against {labels[0]}")
     doc.text(
-        f"Every scenario ran at {draws} draws of the posterior in `{context['posterior']}`, "
+        f"Every scenario ran at {draws} draws of {context['posterior']}, "
         f"{replicates} replicates each; each policy run is paired with the baseline run of "
         "the same draw and replicate (common random numbers), so an effect is a paired "
         f"difference. Cells: the median effect and its {LEVEL:.0%} interval, {note}."
