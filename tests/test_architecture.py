@@ -23,6 +23,7 @@ LAYERS = {
     "calibration": 7,
     "sensitivity": 8,
     "effects": 8,
+    "discovery": 8,
     "reports": 9,
     "api": 10,
     "viz": 10,

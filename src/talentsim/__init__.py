@@ -33,6 +33,8 @@ _EXPORTS = {
     "calibrate": "talentsim.api",
     "sensitivity": "talentsim.api",
     "effects": "talentsim.api",
+    "discover": "talentsim.api",
+    "ema": "talentsim.discovery.ema_model",
     "load_result": "talentsim.api",
     "report": "talentsim.api",
     "compare": "talentsim.api",

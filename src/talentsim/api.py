@@ -197,17 +197,12 @@ def sweep(
         on_result: Called with each stored run's row.
         plan: A plan from :func:`plan_sweep`.
     """
-    from talentsim.runs.executors import make_executor
+    from talentsim.runs.executors import execute
     from talentsim.runs.sweep import run_sweep
 
     plan = plan or plan_sweep(scenario, overrides, out)
-    check_sweep(plan, workers, scheduler, dask_local)
-    executor = make_executor(workers, scheduler, dask_local)
-    try:
-        report = run_sweep(plan, executor, retries, force, on_result=on_result)
-    finally:
-        executor.close()
-    return SweepOutcome(plan, report)
+    run = lambda executor: run_sweep(plan, executor, retries, force, on_result=on_result)  # noqa: E731
+    return SweepOutcome(plan, execute([plan], (workers, scheduler, dask_local), run))
 
 
 def calibrate(
@@ -297,15 +292,9 @@ def sensitivity(
         planning.check_stored_sample(plan)
     if on_plan is not None:
         on_plan(plan.sweep)
+    backend = {"workers": workers, "scheduler": scheduler, "dask_local": dask_local}
     outcome = sweep(
-        loaded,
-        workers=workers,
-        scheduler=scheduler,
-        dask_local=dask_local,
-        retries=retries,
-        force=force,
-        on_result=on_result,
-        plan=plan.sweep,
+        loaded, **backend, retries=retries, force=force, on_result=on_result, plan=plan.sweep
     )
     if outcome.report.failed:
         return SensitivityOutcome(outcome, None)
@@ -389,23 +378,38 @@ def effects(
         An :class:`talentsim.effects.run.EffectsOutcome`: `.table` holds the effects (None
         if a run failed), `.plan.folder` the study's folder.
     """
-    from talentsim.effects import plan as planning
+    from talentsim.effects.plan import plan_study
     from talentsim.effects.run import run_effects
-    from talentsim.runs.executors import make_executor
+    from talentsim.runs.executors import execute
 
-    base = load(baseline, overrides)
-    policies = [load(s, overrides) for s in scenarios]
-    draws = planning.DEFAULT_DRAWS if draws is None else draws
-    sample = planning.read_posterior(Path(posterior) if posterior else None, draws)
-    replicates = replicates or planning.DEFAULT_REPLICATES
-    folder = Path(out) if out else planning.default_folder(base, policies, sample, replicates)
-    plan = planning.plan_effects(base, policies, sample, replicates, folder)
-    for sweep in plan.sweeps:
-        check_sweep(sweep, workers, scheduler, dask_local)
+    base, policies = load(baseline, overrides), [load(s, overrides) for s in scenarios]
+    plan = plan_study(base, policies, posterior, draws, replicates, out)
     if on_plan is not None:
         on_plan(plan)
-    executor = make_executor(workers, scheduler, dask_local)
-    try:
-        return run_effects(plan, executor, retries, force, on_result)
-    finally:
-        executor.close()
+    return execute(
+        plan.sweeps,
+        (workers, scheduler, dask_local),
+        lambda executor: run_effects(plan, executor, retries, force, on_result),
+    )
+
+
+def discover(
+    sweep: str | Path,
+    where: str,
+    *,
+    method: str = "prim",
+    by: str = "probability",
+    density: float = 0.8,
+    out: str | Path | None = None,
+    allow_missing: bool = False,
+) -> tuple[Any, Path]:
+    """Scenario discovery on a sweep folder (see `talentsim discover`).
+
+    Returns:
+        The :class:`talentsim.discovery.analysis.Discovery` (its box: `.limits`, `.stats`;
+        `.points`, `.scores`) and the folder written.
+    """
+    from talentsim.discovery.run import make_discovery
+
+    folder = Path(out) if out else None
+    return make_discovery(Path(sweep), where, method, by, density, folder, allow_missing)

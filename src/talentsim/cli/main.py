@@ -52,13 +52,14 @@ def main() -> None:
 def register() -> None:
     """Add the commands to the group (their modules import what they need when run)."""
     import talentsim.cli.calibrate as calibrate
+    import talentsim.cli.discover as discover
     import talentsim.cli.effects as effects
     import talentsim.cli.reports as reports
     import talentsim.cli.scenarios as scenarios
     import talentsim.cli.sweeps as sweeps
     import talentsim.cli.viz as viz
 
-    for module in (scenarios, sweeps, effects, calibrate, reports, viz):
+    for module in (scenarios, sweeps, effects, discover, calibrate, reports, viz):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -109,6 +109,8 @@ def read_posterior(folder: Path | None, draws: int) -> Posterior:
         EffectsError: If the folder is not a calibration output, its sample cannot be read,
             or holds fewer than `draws` draws.
     """
+    if draws < 1:
+        raise EffectsError(f"--draws must be at least 1, got {draws}")
     folder = Path(folder) if folder is not None else PACKAGED_POSTERIOR
     what = "a folder written by `talentsim calibrate` (manifest.json and posterior_sample.csv)"
     if not folder.is_dir():
@@ -296,3 +298,23 @@ def default_folder(
     )
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     return ROOT / "effects" / f"{safe_label(baseline.scenario.name)}-{digest}"
+
+
+def plan_study(
+    baseline: LoadedScenario,
+    scenarios: list[LoadedScenario],
+    posterior: str | Path | None,
+    draws: int | None,
+    replicates: int | None,
+    out: str | Path | None,
+) -> EffectsPlan:
+    """The plan of a study from the command's options (defaults filled in).
+
+    Raises:
+        EffectsError: For bad options, posterior or scenarios.
+    """
+    draws = DEFAULT_DRAWS if draws is None else draws
+    sample = read_posterior(Path(posterior) if posterior else None, draws)
+    replicates = replicates or DEFAULT_REPLICATES
+    folder = Path(out) if out else default_folder(baseline, scenarios, sample, replicates)
+    return plan_effects(baseline, scenarios, sample, replicates, folder)

@@ -250,3 +250,27 @@ def local_runs(workers: int | None, scheduler: str | None, dask_local: int | Non
     if scheduler:
         return 0
     return dask_local or workers or os.cpu_count() or 1
+
+
+def execute(
+    plans: Sequence[Any], backend: tuple[int | None, str | None, int | None], work: Callable
+) -> Any:
+    """`work(executor)` on the backend (workers, scheduler, dask_local), closed afterwards.
+
+    First checks the options, and that each plan's largest run fits in memory as many times
+    as the backend runs at once here.
+
+    Raises:
+        TalentsimError: For contradictory options or runs that would not fit.
+    """
+    from talentsim.model.capacity import check_memory
+
+    check_backend(*backend)
+    for plan in plans:
+        if plan.largest is not None:
+            check_memory(plan.largest, local_runs(*backend), "a sweep's run")
+    executor = make_executor(*backend)
+    try:
+        return work(executor)
+    finally:
+        executor.close()

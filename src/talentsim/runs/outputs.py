@@ -26,7 +26,8 @@ def safe_label(text: str) -> str:
     return label.replace("..", "_")[:100]
 
 
-def _fresh(base: Path) -> Path:
+def fresh_folder(base: Path) -> Path:
+    """`base`, or `base-2`, `base-3`, ... if it exists."""
     candidate, k = base, 1
     while candidate.exists():
         k += 1
@@ -34,7 +35,8 @@ def _fresh(base: Path) -> Path:
     return candidate
 
 
-def _stamp() -> str:
+def stamp() -> str:
+    """The UTC time as YYYYmmdd-HHMMSS (for folder names)."""
     return dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
 
 
@@ -47,19 +49,21 @@ def default_output(kind: str, loaded: LoadedScenario, suffix: str = "") -> Path:
     name = safe_label(loaded.scenario.name)
     middle = f"-{suffix}" if suffix else ""
     if kind == "run":
-        return _fresh(ROOT / FOLDERS[kind] / f"{name}{middle}-{_stamp()}")
+        return fresh_folder(ROOT / FOLDERS[kind] / f"{name}{middle}-{stamp()}")
     return ROOT / FOLDERS[kind] / f"{name}{middle}-{loaded.hash[:12]}"
 
 
 def default_comparison(labels: list[str]) -> Path:
     """results/comparisons/<baseline>-vs-<scenario>...-<UTC time>."""
     names = "-vs-".join(safe_label(label) for label in labels[:3])
-    return _fresh(ROOT / "comparisons" / f"{names}-{_stamp()}")
+    return fresh_folder(ROOT / "comparisons" / f"{names}-{stamp()}")
 
 
 def default_score(label: str, targets: Path) -> Path:
     """results/scores/<scenario>-<targets file's stem>-<UTC time>."""
-    return _fresh(ROOT / "scores" / f"{safe_label(label)}-{safe_label(targets.stem)}-{_stamp()}")
+    return fresh_folder(
+        ROOT / "scores" / f"{safe_label(label)}-{safe_label(targets.stem)}-{stamp()}"
+    )
 
 
 def default_report(folders: list[Path]) -> Path:
@@ -67,4 +71,4 @@ def default_report(folders: list[Path]) -> Path:
     if len(folders) == 1:
         return Path(folders[0]) / "report"
     names = "-".join(safe_label(Path(f).name) for f in folders[:3])
-    return _fresh(ROOT / "reports" / f"{names}-{_stamp()}")
+    return fresh_folder(ROOT / "reports" / f"{names}-{stamp()}")
