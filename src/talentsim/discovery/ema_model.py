@@ -179,6 +179,9 @@ def ema(
     Raises:
         EmaModelError: If there is no uncertainty, or a key or its bounds cannot be used.
     """
+    from talentsim.discovery.analysis import workbench
+
+    workbench("prim")  # imports ema_workbench without its optional-backend warnings
     from ema_workbench import ArrayOutcome, ReplicatorModel, ScalarOutcome
 
     base = _load(scenario, overrides)
