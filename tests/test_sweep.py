@@ -292,3 +292,25 @@ def test_design_error_names_the_key() -> None:
     loaded = load_scenario(SMOKE, ["sweep={parameters: {time.strat: {values: [2011]}}}"])
     with pytest.raises(DesignError, match=r"time\.start"):
         design_points(loaded.scenario.sweep)
+
+
+def test_the_consolidated_table_is_trusted_only_when_it_holds_every_stored_run(
+    tmp_path: Path,
+) -> None:
+    from talentsim.runs.sweep_store import SweepStore
+
+    store = SweepStore(tmp_path)
+    (tmp_path / "runs").mkdir()
+    for point in range(3):
+        store.write_run({"point": point, "replicate": 0, "status": "ok", "x": float(point)})
+    assert store.consolidated_rows() is None  # no runs.parquet yet
+    assert len(store.consolidate()) == 3
+    assert store.consolidated_rows(["x"])["x"].tolist() == [0.0, 1.0, 2.0]
+    time.sleep(0.01)
+    store.write_run({"point": 1, "replicate": 0, "status": "failed", "x": 9.0})  # rewritten
+    assert store.consolidated_rows() is None  # a run file is newer than the table
+    assert store.finished() == {(0, 0), (2, 0)}
+    store.consolidate()
+    (tmp_path / "runs" / "p000002-r0000.parquet").unlink()  # the files no longer match
+    assert store.consolidated_rows() is None
+    assert store.finished() == {(0, 0)}

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from talentsim.errors import TalentsimError
-from talentsim.runs.sweep_store import RUNS
+from talentsim.runs.sweep_store import RUNS, SweepStore
 from talentsim.storage.folders import folder_kind, read_small_text
 
 #: Columns of a run's row that are not outcomes.
@@ -102,14 +102,10 @@ def _run_rows(folder: Path) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    current = SweepStore(folder).consolidated_rows()
+    if current is not None:
+        return current
     files = sorted((folder / RUNS).glob("p*.parquet"))
-    consolidated = folder / "runs.parquet"
-    if consolidated.is_file() and files:
-        newest = max(f.stat().st_mtime for f in files)
-        if consolidated.stat().st_mtime >= newest:
-            table = pd.read_parquet(consolidated)
-            if len(table) == len(files):
-                return table
     frames = []
     for file in files:
         try:

@@ -78,11 +78,36 @@ class SweepStore:
 
     def finished(self) -> set[tuple[int, int]]:
         """(point, replicate) of the runs stored with status "ok"."""
-        rows = self.read_runs(columns=["point", "replicate", "status"])
+        columns = ["point", "replicate", "status"]
+        rows = self.consolidated_rows(columns)
+        if rows is None:
+            rows = self.read_runs(columns=columns)
         if rows.empty:
             return set()
         ok = rows[rows["status"] == "ok"]
         return set(zip(ok["point"].tolist(), ok["replicate"].tolist(), strict=True))
+
+    def consolidated_rows(self, columns: list[str] | None = None) -> pd.DataFrame | None:
+        """runs.parquet's rows if it holds exactly the runs in runs/ and is newer than each.
+
+        Reading one file instead of one per run: a row of a few hundred columns costs about
+        15 ms to read on its own. None if runs.parquet is missing, unreadable or out of date.
+        """
+        path = self.folder / "runs.parquet"
+        files = list((self.folder / RUNS).glob("p*.parquet"))
+        if not files or not path.is_file():
+            return None
+        wanted = None if columns is None else list(dict.fromkeys(["point", "replicate", *columns]))
+        try:
+            if path.stat().st_mtime < max(f.stat().st_mtime for f in files):
+                return None
+            rows = pq.read_table(path, columns=wanted).to_pandas()
+        except (OSError, pa.ArrowException):
+            return None
+        names = {
+            run_name(int(p), int(r)) for p, r in zip(rows["point"], rows["replicate"], strict=True)
+        }
+        return rows if names == {f.name for f in files} else None
 
     def read_runs(self, columns: list[str] | None = None) -> pd.DataFrame:
         """Every run row stored so far (one per run).
@@ -114,6 +139,9 @@ class SweepStore:
 
     def consolidate(self) -> pd.DataFrame:
         """Write runs.parquet: every run row, sorted by point and replicate."""
+        current = self.consolidated_rows()
+        if current is not None:  # nothing stored since it was written
+            return current
         runs = self.read_runs()
         if runs.empty:
             return runs
