@@ -376,3 +376,22 @@ def test_refinement_keeps_ties_and_skips_missing_statistics() -> None:
     assert threshold == 1.0 and kept.tolist() == [False, True, False, False, True, False]
     kept, _ = select(distances, np.array([0, 0, 0, -np.inf, 0, 0.0]), keep=0.75)
     assert kept.tolist() == [True, True, False, False, True, False]  # 2.0's weight is 0
+
+
+def test_coverage_checks_round_trip_through_their_file(tmp_path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from talentsim.calibration.coverage import Coverage
+
+    table = pd.DataFrame(
+        {"parameter": ["a", "a"], "level": [0.5, 0.9], "coverage": [0.4, 0.95], "se": [0.03, 0.02]}
+    )
+    checks = Coverage(table, np.linspace(0, 1, 5), np.linspace(0, 0.9, 5), 0.013, 0.4, 200)
+    assert Coverage.load(tmp_path) is None
+    checks.save(tmp_path)
+    again = Coverage.load(tmp_path)
+    pd.testing.assert_frame_equal(again.per_parameter, table)
+    assert (again.tarp_ecp == checks.tarp_ecp).all() and again.summary() == checks.summary()
+    (tmp_path / "coverage.json").write_text("[1, 2]")
+    assert Coverage.load(tmp_path) is None  # not the checks: computed again

@@ -16,8 +16,10 @@ credibility says. Two checks:
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,7 @@ import pandas as pd
 LEVELS = (0.5, 0.8, 0.9, 0.95)
 #: Standard errors by which a parameter's 90 % coverage must miss 0.9 to count as a miss.
 MISS_SE = 2.0
+COVERAGE_FILE = "coverage.json"
 
 
 @dataclass
@@ -66,6 +69,38 @@ class Coverage:
             "coverage_90_min": round(float(at90["coverage"].min()), 3),
             "coverage_90_median": round(float(at90["coverage"].median()), 3),
         }
+
+    def save(self, folder: Path) -> None:
+        """Write the checks to folder/coverage.json (a re-fit of the estimator reads them)."""
+        from talentsim.storage.atomic import write_json
+
+        data = {
+            "per_parameter": self.per_parameter.to_dict(orient="list"),
+            "tarp_alpha": self.tarp_alpha.tolist(),
+            "tarp_ecp": self.tarp_ecp.tolist(),
+            "atc": self.atc,
+            "ks_pvalue": self.ks_pvalue,
+            "held_out": self.held_out,
+        }
+        write_json(Path(folder) / COVERAGE_FILE, data)
+
+    @classmethod
+    def load(cls, folder: Path) -> Coverage | None:
+        """The checks stored by :meth:`save`, or None if there are none (or unreadable)."""
+        from talentsim.storage.folders import read_small_text
+
+        try:
+            data = json.loads(read_small_text(Path(folder) / COVERAGE_FILE) or "null")
+            return cls(
+                pd.DataFrame(data["per_parameter"]),
+                np.asarray(data["tarp_alpha"], dtype=float),
+                np.asarray(data["tarp_ecp"], dtype=float),
+                float(data["atc"]),
+                float(data["ks_pvalue"]),
+                int(data["held_out"]),
+            )
+        except (ValueError, TypeError, KeyError):
+            return None
 
 
 def ranks(draws: np.ndarray, truth: np.ndarray) -> np.ndarray:

@@ -161,7 +161,8 @@ def _stored_plans(
                 f"{reuse} holds no round-{stage} simulations of a calibration with these "
                 "settings (`npe.rounds`, `npe.simulations`, `npe.held_out`, `npe.seed`)",
             )
-        plans.append(training.training_plan(loaded, setup, reuse, stage, table, keys, observed))
+        plan = training.training_plan(loaded, setup, reuse, stage, table, keys, observed, False)
+        plans.append(plan)
     return plans
 
 
@@ -195,6 +196,7 @@ class Reused:
     ensemble: Ensemble
     rounds: Rounds
     info: dict[str, Any]
+    folder: Path
 
 
 def load_reuse(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) -> Reused:
@@ -232,7 +234,7 @@ def load_reuse(loaded: LoadedScenario, setup: CalibrationSetup, reuse: Path) -> 
         threshold = float(_numbers(region, "threshold", None, reuse / REGION))
         draws = ensemble.sample(observed_statistics(setup, keys), 2000, settings.seed)
         info["inside_trained_region"] = round(inside_share(first, threshold, draws, original), 4)
-    return Reused(ensemble, rounds, info)
+    return Reused(ensemble, rounds, info, reuse)
 
 
 def _run_round(plan: SweepPlan, executor: Executor, log: Callable[[str], None], stage: int) -> dict:
@@ -382,7 +384,12 @@ def calibrate_npe(
         )
         posterior["weight"] = 1.0 / len(posterior)
     emit("coverage checks on the held-out simulations")
-    coverage = coverage_check(ensemble, rounds, setup)
+    # the same estimator on the same held-out simulations: the checks do not depend on the
+    # targets, so a re-fit reads them from the folder it reuses when they are stored there
+    coverage = Coverage.load(reused.folder) if reused is not None else None
+    coverage = coverage or coverage_check(ensemble, rounds, setup)
+    if coverage is not None:
+        coverage.save(folder)
     header = [
         f"Calibrated with `{command}` on {dt.date.today().isoformat()}.",
         f"Targets: {setup.targets_path.name}; neural posterior estimation (sbi, "

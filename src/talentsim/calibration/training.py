@@ -130,11 +130,12 @@ def training_plan(
     table: pd.DataFrame,
     keys: list[str],
     observed: list[float] | None = None,
+    check_points: bool = True,
 ) -> SweepPlan:
     """The sweep of one round's simulations (the rows of `table`), in its stage folder.
 
     `observed`: the statistics a later round (stage 2 on, or the refinement's stage 0)
-    was drawn around.
+    was drawn around; `check_points`: see :func:`plan_sweep` (False: stored, only read).
     """
     fingerprint = training_fingerprint(setup, keys, observed if stage != 1 else None)
     block = SweepConfig(
@@ -144,7 +145,7 @@ def training_plan(
     )
     base = setup.simulator.base.model_copy(update={"sweep": block, "calibration": None})
     design = dataclasses.replace(loaded, scenario=base)
-    plan = plan_sweep(design, stage_folder(folder, stage), table)
+    plan = plan_sweep(design, stage_folder(folder, stage), table, check_points=check_points)
     targets = setup.targets.set_index("key").loc[keys].reset_index()
     plan.outcomes = RunStatistics(targets, setup.config.npe.rank_statistic)
     return plan

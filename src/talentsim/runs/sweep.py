@@ -93,6 +93,7 @@ def plan_sweep(
     folder: Path,
     table: pd.DataFrame | None = None,
     entropy: int | None = None,
+    check_points: bool = True,
 ) -> SweepPlan:
     """Points, runs and seeds of a scenario's sweep.
 
@@ -103,6 +104,8 @@ def plan_sweep(
             block's CSV file (see :func:`design_points`).
         entropy: The entropy of the runs' seed sequences (default: from the scenario's
             hash, :func:`run_entropy`).
+        check_points: Validate every point's scenario and find the largest run (False for
+            stored points that are only read, never run: a calibration's re-fit).
 
     Raises:
         DesignError: If the sweep block cannot make valid points.
@@ -120,9 +123,10 @@ def plan_sweep(
     for record in design.to_dict("records"):
         point = int(record["point"])
         values = tuple((k, float(record[k])) for k in keys)
-        variant = point_scenario(scenario, dict(values))  # validate every point first
-        if estimated_bytes(variant) > need:
-            largest, need = variant, estimated_bytes(variant)
+        if check_points:
+            variant = point_scenario(scenario, dict(values))  # validate every point first
+            if estimated_bytes(variant) > need:
+                largest, need = variant, estimated_bytes(variant)
         for replicate in range(sweep.replicates):
             key = (replicate,) if sweep.common_random_numbers else (point, replicate)
             runs.append(RunSpec(point, replicate, values, seeded_by, key))
