@@ -169,6 +169,22 @@ def test_bad_input_exits_2_and_writes_nothing(
     (secret / "posterior_sample.csv").write_text("password,hunter2\nx,y\n")
     text = _refused([BASELINE, policies[1], "--posterior", str(secret)], out)
     assert "cannot be read as a posterior sample" in text and "hunter2" not in text
+    sample = pd.read_csv(REPO / "src" / "talentsim" / "data" / "posterior" / "posterior_sample.csv")
+    bad_samples = {
+        "timed": sample.assign(**{"time.end": 2022}),
+        "boolean": pd.DataFrame({"offers.founder_rate": [True, False]}),
+        "infinite": sample.assign(**{"offers.founder_rate": np.inf}),
+    }
+    for number, (name, frame) in enumerate(bad_samples.items()):
+        folder = tmp_path / f"sample{number}"
+        folder.mkdir()
+        (folder / "manifest.json").write_text('{"kind": "calibration"}')
+        frame.to_csv(folder / "posterior_sample.csv", index=False)
+        text = _refused([BASELINE, policies[1], "--posterior", str(folder), "--draws", "2"], out)
+        assert "inf" not in text.lower()  # the sample's values are not shown
+        assert ("time.end" in text) if name == "timed" else ("cannot be read" in text)
+    text = _refused([BASELINE, policies[1], policies[1]], out)
+    assert "is given twice" in text
     text = _refused([BASELINE, policies[1], "--draws", "51"], out)
     assert "more than the 50 posterior draws" in text
     shorter = _write(tmp_path, "shorter", "time: {start: 2012}\n")
@@ -181,3 +197,24 @@ def test_bad_input_exits_2_and_writes_nothing(
     calibrated = _write(tmp_path, "refit", "offers: {founder_rate: 0.3}\n")
     text = _refused([BASELINE, str(calibrated)], out)
     assert "offers.founder_rate" in text and "timeline" in text
+
+
+def test_labels_stay_distinct_when_a_name_looks_like_a_renamed_one() -> None:
+    from types import SimpleNamespace
+
+    from talentsim.effects.plan import unique_labels
+
+    named = [SimpleNamespace(scenario=SimpleNamespace(name=n)) for n in ("a", "a", "a-2", "b")]
+    labels = unique_labels(named)
+    assert len(set(labels)) == 4 and labels[0] == "a" and labels[2] == "a-2"
+
+
+def test_an_outcome_some_pairs_lack_gets_nan_statistics_not_a_wrong_direction() -> None:
+    from talentsim.effects.analysis import summarise
+
+    rows = pd.DataFrame(
+        {"point": [0, 0, 1, 1], "replicate": [0, 1, 0, 1], "x@2020": [1.0, np.nan, 2.0, 3.0]}
+    )
+    table = summarise(rows, rows)
+    assert table["missing"].iloc[0] == 1
+    assert table[["median", "p_direction", "p_positive"]].isna().all(axis=None)

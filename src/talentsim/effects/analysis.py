@@ -72,7 +72,7 @@ def summarise(differences: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame
     Returns:
         Columns outcome, year, baseline (the baseline's median), median, low, high (the
         90 % interval), mean, p_direction, p_positive, var_parameters, var_chance,
-        share_parameters.
+        share_parameters, missing (pairs lacking the outcome: then every statistic is NaN).
     """
     draws = differences["point"].nunique()
     order = differences.sort_values(KEYS)
@@ -81,6 +81,10 @@ def summarise(differences: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame
         outcome, year = split_column(str(name))
         values = order[name].to_numpy(dtype=float)
         grid = values.reshape(draws, -1)
+        finite = values[np.isfinite(values)]
+        if len(finite) < len(values):  # e.g. a survey year without respondents in some runs
+            rows.append(_missing(outcome, year, baseline[name], len(values) - len(finite)))
+            continue
         median = float(np.median(values))
         low, high = np.quantile(values, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
         sign = np.sign(median)
@@ -100,9 +104,19 @@ def summarise(differences: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame
                 "var_parameters": parameters,
                 "var_chance": chance,
                 "share_parameters": parameters / total if total > 0 else float("nan"),
+                "missing": 0,
             }
         )
     return pd.DataFrame(rows).sort_values(["outcome", "year"]).reset_index(drop=True)
+
+
+def _missing(outcome: str, year: int, baseline: pd.Series, missing: int) -> dict:
+    """A row of NaN statistics for an outcome some pairs lack (counted in `missing`)."""
+    nan = float("nan")
+    row = {"outcome": outcome, "year": year, "baseline": float(np.nanmedian(baseline))}
+    row.update(dict.fromkeys(("median", "low", "high", "mean", "p_direction", "p_positive"), nan))
+    row.update(var_parameters=nan, var_chance=nan, share_parameters=nan, missing=missing)
+    return row
 
 
 def effects_table(rows: dict[str, pd.DataFrame], labels: list[str]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from talentsim.errors import TalentsimError
@@ -123,9 +124,14 @@ def read_posterior(folder: Path | None, draws: int) -> Posterior:
         )
     path = folder / SAMPLE_FILE
     text = read_small_text(path, limit=20 * 2**20)
+    if text is None and (path.is_file() or path.is_symlink()):
+        raise EffectsError(
+            f"{path} cannot be read as a posterior sample: not a regular text file of at most "
+            "20 MB (its content is not shown)"
+        )
     if text is None:
         raise EffectsError(
-            f"--posterior {folder} has no readable {SAMPLE_FILE} (a calibration folder of an "
+            f"--posterior {folder} has no {SAMPLE_FILE} (a calibration folder of an "
             "earlier version, or an unfinished one); run the calibration again"
         )
     sample = _parse_sample(path, text)
@@ -153,10 +159,21 @@ def _parse_sample(path: Path, text: str) -> pd.DataFrame:
     if (
         frame.empty
         or any(str(c) not in known for c in frame.columns)
-        or not all(pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns)
-        or frame.isna().any().any()
+        or not all(
+            pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+            for c in frame.columns
+        )
+        or not np.isfinite(frame.to_numpy(dtype=float)).all()
     ):
         raise unreadable
+    fixed = [
+        c for c in frame.columns if str(c).split(".")[0] in (*SHARED_BLOCKS, "seed", "replicates")
+    ]
+    if fixed:
+        raise EffectsError(
+            f"{path} sets {fixed[0]}, which is not a calibrated parameter: a posterior sample "
+            "may not change the run's period, pool or seeds (the pairs would not match)"
+        )
     return frame
 
 
@@ -175,6 +192,13 @@ def check_scenarios(
     """
     if not scenarios:
         raise EffectsError("give at least one policy scenario after the baseline")
+    hashes = [s.hash for s in scenarios]
+    for i, loaded in enumerate(scenarios):
+        if loaded.hash in hashes[:i]:
+            raise EffectsError(
+                f"{_where(loaded)} is given twice (the same resolved scenario); give each "
+                "policy once"
+            )
     base = resolved_dict(baseline.scenario)
     base_file = _identity(baseline.files[0]) if baseline.files else None
     for loaded in scenarios:
@@ -217,11 +241,14 @@ def _where(loaded: LoadedScenario) -> str:
 
 def unique_labels(loaded: list[LoadedScenario]) -> list[str]:
     """Folder-safe labels of the scenarios (their names, numbered when repeated)."""
-    labels, seen = [], {}
-    for item in loaded:
-        label = safe_label(item.scenario.name)
-        seen[label] = seen.get(label, 0) + 1
-        labels.append(label if seen[label] == 1 else f"{label}-{seen[label]}")
+    names = [safe_label(item.scenario.name) for item in loaded]
+    labels: list[str] = []
+    for name in names:
+        label, k = name, 1
+        while label in labels or (label != name and label in names):
+            k += 1
+            label = f"{name}-{k}"
+        labels.append(label)
     return labels
 
 
@@ -260,7 +287,12 @@ def plan_effects(
                 plan_sweep(design, folder / "runs" / label, posterior.draws, entropy=entropy)
             )
         except DesignError as err:
-            raise EffectsError(f"{_where(loaded)}: a posterior draw: {err.detail}") from None
+            where = err.key.removeprefix("sweep.parameters.").removeprefix("sweep")
+            raise EffectsError(
+                f"{_where(loaded)}: a draw of the posterior makes an invalid scenario"
+                + (f" at {where}" if where else "")
+                + " (the sample's values are not shown); check the posterior folder"
+            ) from None
     plan = EffectsPlan(baseline, scenarios, labels, posterior, replicates, folder, sweeps)
     _check_same_study(plan)
     return plan

@@ -56,6 +56,10 @@ def folder_kind(folder: Path) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def _shown(names: list[str], limit: int = 4) -> str:
     listed = ", ".join(sorted(names)[:limit])
     return listed + (f" and {len(names) - limit} more" if len(names) > limit else "")
@@ -135,7 +139,8 @@ def check_output(
         )
     if found != kind:
         raise OutputError(
-            f"{out} holds a talentsim {found} result, not a {kind}; choose another --out"
+            f"{out} holds a talentsim {found} result, not {_article(kind)} {kind}; choose "
+            "another --out"
         )
     if mode == "new":
         raise OutputError(
