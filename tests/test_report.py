@@ -109,7 +109,7 @@ def test_two_runs_side_by_side_in_markdown(runs: dict[str, Path], tmp_path: Path
     text = (out / "report.md").read_text()
     assert "](timeseries.png)" in text and "](sector_shares.png)" in text
     assert "baseline" in text and "h1b_tightening" in text
-    assert _image(out / "sector_shares.png").shape[:2] == (450, 2 * 650 + 200)  # two panels
+    assert _image(out / "sector_shares.png").shape[:2] == (2 * 420 + 30, 850)  # two, stacked
     survey = pd.read_csv(out / "survey.csv")
     assert set(survey["scenario"]) == {"baseline", "h1b_tightening"}
     assert set(survey["year"]) == {2015, 2017}
@@ -121,9 +121,9 @@ def test_sweep_report_has_outcome_plots_heatmaps_and_a_table(sweep: Path, tmp_pa
     assert result.exit_code == 0, result.output
     sizes = {
         "sweep_outcomes": (1280, 1150),  # 4 outcomes x 2 parameters
-        "heatmap_h1b_approval_rate_pay_growth": (420, 1840),  # 4 outcomes
+        "heatmap_h1b_approval_rate_technology_pay_growth": (420, 1840),  # 4 outcomes
         "timeseries": (450, 1500),
-        "sector_shares": (450, 1400),
+        "sector_shares": (480, 1150),
     }
     for stem, shape in sizes.items():
         assert _image(out / f"{stem}.png").shape[:2] == shape, stem

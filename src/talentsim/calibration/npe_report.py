@@ -16,8 +16,8 @@ from talentsim.calibration.report import (
     fit_lines,
     posterior_lines,
     shared_file_lines,
-    short_labels,
 )
+from talentsim.render.style import label_map
 from talentsim.storage.atomic import write_text
 
 #: A re-fit is trusted when this share of its draws lies in the trained region.
@@ -68,7 +68,7 @@ def write_coverage_figure(folder: Path, coverage: Coverage) -> None:
     joint.set_title(f"Joint (TARP): ATC {coverage.atc:+.3f}")
     joint.legend(loc="upper left", fontsize=8)
     table = coverage.per_parameter
-    labels = short_labels(list(dict.fromkeys(table["parameter"])))
+    labels = label_map(list(dict.fromkeys(table["parameter"])))
     for key, rows in table.groupby("parameter", sort=False):
         marginal.plot(rows["level"], rows["coverage"], marker="o", linewidth=1, alpha=0.7)
         marginal.annotate(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from talentsim.calibration.abc import CalibrationSetup
+from talentsim.render.style import label_map
 from talentsim.storage.atomic import write_text, write_with
 
 
@@ -21,20 +22,6 @@ def _plt() -> Any:
     return plt
 
 
-def short_labels(keys: list[str]) -> dict[str, str]:
-    """The shortest distinct endings of dotted keys (for axis labels)."""
-    labels = {}
-    for key in keys:
-        parts = key.split(".")
-        for length in range(1, len(parts) + 1):
-            label = ".".join(parts[-length:])
-            clash = [k for k in keys if k != key and k.split(".")[-length:] == parts[-length:]]
-            if not clash:
-                break
-        labels[key] = label
-    return labels
-
-
 def pairs_figure(
     plt: Any, draws: pd.DataFrame, keys: list[str], bounds: dict[str, tuple[float, float]]
 ) -> Any:
@@ -43,7 +30,7 @@ def pairs_figure(
     Drawn with plain matplotlib (seaborn's pairplot took about 8 s for 14 parameters, most
     of a re-fit's figures).
     """
-    labels, k = short_labels(keys), len(keys)
+    labels, k = label_map(keys), len(keys)
     size = min(1.6 * k, 24)
     fig, axes = plt.subplots(k, k, figsize=(size, size), squeeze=False)
     for i, row in enumerate(keys):
@@ -96,6 +83,7 @@ def write_figures(
     cols = min(3, len(keys))
     rows = int(np.ceil(len(keys) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+    labels = label_map(keys)
     for ax, key in zip(axes.flat, keys, strict=False):
         sns.histplot(
             x=posterior[key],
@@ -107,7 +95,7 @@ def write_figures(
             color="C0",
         )
         ax.set_xlim(*bounds[key])
-        ax.set_title(key, fontsize=9)
+        ax.set_title(labels[key], fontsize=9)
         ax.set_xlabel("value (prior's 99 % range on the axis)")
     for ax in list(axes.flat)[len(keys) :]:
         ax.set_visible(False)

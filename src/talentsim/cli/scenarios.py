@@ -40,7 +40,7 @@ def run(
     """
     from talentsim import api
     from talentsim.render.console import console
-    from talentsim.reports.summary import print_summary
+    from talentsim.reports.summary import print_summary, runs_the_baseline
     from talentsim.runs.outputs import default_output
     from talentsim.runs.runner import steps_per_replicate
 
@@ -62,7 +62,7 @@ def run(
             on_step=lambda: bar.advance(task),
         )
     if not quiet:
-        print_summary(result, console())
+        print_summary(result, console(), baseline=runs_the_baseline(loaded))
     click.echo(f"Results written to {result.folder}")
 
 

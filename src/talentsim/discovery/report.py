@@ -12,6 +12,7 @@ from talentsim.discovery.analysis import CASE_SHARE, Discovery
 from talentsim.discovery.inputs import SweepData
 from talentsim.render import figures as figs
 from talentsim.render.documents import Document, write_document
+from talentsim.render.style import label_map
 from talentsim.storage.atomic import write_text
 
 #: Most outcomes drawn in the feature-scores figure (all are in the CSV).
@@ -66,8 +67,9 @@ def _points_figure(discovery: Discovery, folder: Path) -> figs.Figure:
             label=f"{discovery.method.upper()} box",
         )
     )
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
+    labels = label_map([c for c in points.columns if c not in ("point", "share", "case")])
+    ax.set_xlabel(labels.get(names[0], names[0]))
+    ax.set_ylabel(labels.get(names[1], names[1]))
     ax.legend(loc="upper right", fontsize=8)
     fig.tight_layout()
     return figs.save(
@@ -97,7 +99,7 @@ def _scores_figure(discovery: Discovery, folder: Path) -> figs.Figure | None:
     wanted = [n for n in discovery.condition.names if n in scores.columns]
     ranked = scores.var(axis=0).sort_values(ascending=False).index
     columns = list(dict.fromkeys([*wanted, *ranked]))[:SHOWN_SCORES]
-    shown = scores[columns]
+    shown = scores[columns].rename(index=label_map(list(scores.index)))
     fig, ax = plt.subplots(figsize=(1.0 + 0.8 * len(columns), 1.2 + 0.45 * len(shown)))
     sns.heatmap(shown, annot=True, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "score"})
     ax.set_xticklabels(ax.get_xticklabels(), rotation=40, ha="right")

@@ -16,15 +16,11 @@ from talentsim.effects.outcomes import HEADLINE, OUTCOMES
 from talentsim.render import figures as figs
 from talentsim.render.console import table as make_table
 from talentsim.render.documents import Document, write_document
+from talentsim.render.style import scenario_colours, spaced_formatter
 from talentsim.storage.atomic import write_parquet, write_text
 
 SHOWN_YEARS = (2017, 2020, 2025, 2030)
 LABELS = {o.name: o for o in OUTCOMES}
-
-
-def scenario_colours(labels: list[str]) -> dict[str, str]:
-    """One colour per scenario, the same in every figure (the baseline's is C0)."""
-    return {label: f"C{i % 10}" for i, label in enumerate(labels)}
 
 
 def _band_quantiles(long: pd.DataFrame) -> pd.DataFrame:
@@ -42,11 +38,10 @@ def _fan(ax: Any, bands: pd.DataFrame, colour: str) -> None:
 
 
 def _axis(ax: Any, outcome: str) -> None:
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
     unit = LABELS[outcome].unit
-    digits = 1 if unit == "percentage points" else 0
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.{digits}f}"))
+    ax.yaxis.set_major_formatter(spaced_formatter(sign=True))  # no two ticks alike
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(f"effect ({unit})")
 
@@ -57,7 +52,7 @@ def fan_figures(
     """One fan chart per policy (its headline outcomes), and the small multiples of all."""
     plt = figs.pyplot()
     bands = _band_quantiles(long)
-    colours = scenario_colours(labels)
+    colours = scenario_colours(labels, baseline=labels[0])  # as in compare and report
     saved = []
     for label in labels[1:]:
         fig, axes = plt.subplots(2, 2, figsize=(11, 7), sharex=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,25 @@ from talentsim.render import figures as figs
 from talentsim.storage.atomic import write_text
 
 MAX_LINES = 6  # sweeps with more points draw only their corner points over time
+#: A sweep's run column of technology's share of returnees in a survey year.
+SURVEY_TECHNOLOGY = re.compile(r"survey_(\d{4})_technology")
+
+
+def headline_survey(columns: Iterable[str]) -> tuple[str, int] | None:
+    """The survey outcome a sweep is summarised by, and its year (None if there is none).
+
+    Technology's share of returnees in the last survey year among the run columns:
+    `talentsim sweep`'s summary and the sweep's report both use it, so they show one year.
+    """
+    found = {
+        int(m.group(1)): column
+        for column in columns
+        if (m := SURVEY_TECHNOLOGY.fullmatch(str(column)))
+    }
+    if not found:
+        return None
+    year = max(found)
+    return found[year], year
 
 
 @dataclass

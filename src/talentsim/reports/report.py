@@ -18,6 +18,7 @@ from talentsim.evidence.targets import RANK_MEASURE, load_targets
 from talentsim.model.stages.survey import SECTOR
 from talentsim.render import figures as figs
 from talentsim.render.documents import FORMATS, Document, write_document
+from talentsim.render.style import scenario_colours
 from talentsim.reports.common import (
     ReportOutput,
     fit_cells,
@@ -129,8 +130,10 @@ def report_runs(results: list[Result], out: Path, doc: Document, output: ReportO
     several = len(results) > 1
     counts = ", ".join(f"{r.label}: {r.replicates}" for r in results)
     note = f"over replicates ({counts})"
+    colours = scenario_colours([r.label for r in results])  # as in compare and effects
     doc.heading("Returns and stocks")
-    ts = figs.timeseries_figure(annual, out, "scenario" if several else None, None, note)
+    hue = "scenario" if several else None
+    ts = figs.timeseries_figure(annual, out, hue, None, note, colours if several else None)
     sec = figs.sector_figure(sectors, targets, out, "scenario" if several else None, note)
     printed, numeric = run_headline(results)
     doc.figure(ts)

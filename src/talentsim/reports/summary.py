@@ -6,6 +6,8 @@ range of 90 % of replicates.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from rich.console import Console
@@ -13,10 +15,14 @@ from rich.console import Console
 from talentsim.evidence.targets import load_targets
 from talentsim.model.stages.survey import SECTOR
 from talentsim.render.console import table as make_table
-from talentsim.reports.common import fit_cells
+from talentsim.reports.common import fit_cells, headline_survey
 from talentsim.runs.runner import RunResult
+from talentsim.scenario.files import builtin_path
+from talentsim.scenario.loader import LoadedScenario
 
 SUMMARY_YEARS = (2015, 2017, 2020, 2025)
+#: Overrides that size or lengthen a run, leaving what the calibration fitted as it was.
+RUN_SETTINGS = ("population.agents=", "time.", "replicates=", "seed=")
 
 
 def _interval(values: pd.Series) -> tuple[float, float, float]:
@@ -93,8 +99,50 @@ def _range(row: pd.Series, column: str, fmt) -> str:
     return f"{fmt(row[column])} ({fmt(row[f'{column}_lo'])}-{fmt(row[f'{column}_hi'])})"
 
 
-def print_summary(result: RunResult, console: Console) -> None:
-    """Print both summary tables."""
+def runs_the_baseline(loaded: LoadedScenario) -> bool:
+    """Whether a loaded scenario is the calibrated baseline itself.
+
+    Its file is the built-in baseline's, byte for byte (the package's or the repository's
+    copy), extending nothing, and its overrides only size the run (``RUN_SETTINGS``).
+    """
+    if len(loaded.files) != 1 or loaded.scenario.name != "baseline":
+        return False
+    try:
+        same = Path(loaded.files[0]).read_bytes() == builtin_path("baseline").read_bytes()
+    except OSError:
+        return False
+    return same and all(o.startswith(RUN_SETTINGS) for o in loaded.overrides)
+
+
+def survey_footnote(name: str, baseline: bool) -> str:
+    """The note under the survey table: calibrated to the surveys only if it is the baseline."""
+    head = (
+        "Survey: CCG and zhaopin.com returnee surveys (n = 913 in 2015, 1,821 in 2017);\n"
+        "± is 1.96 binomial standard errors. "
+    )
+    if baseline:
+        return head + (
+            "The baseline is calibrated to them\n"
+            "(experiments/calibration, where its fit and its limits are reported)."
+        )
+    return head + (
+        "They are shown for reference only: the\n"
+        "calibrated baseline was fitted to them (experiments/calibration), and this\n"
+        f"run ({name}) differs from it."
+    )
+
+
+def print_summary(result: RunResult, console: Console, baseline: bool | None = None) -> None:
+    """Print both summary tables.
+
+    Args:
+        result: The run.
+        console: Where to print.
+        baseline: Whether the run is the calibrated baseline itself (see
+            :func:`runs_the_baseline`); None: if its scenario is named ``baseline``.
+    """
+    if baseline is None:
+        baseline = result.scenario.name == "baseline"
     replicates = result.scenario.replicates
     table = make_table(
         f"{result.scenario.name}, thousands of people: median (5th-95th percentile) "
@@ -131,11 +179,7 @@ def print_summary(result: RunResult, console: Console) -> None:
             first,
         )
     console.print(survey)
-    console.print(
-        "Survey: CCG and zhaopin.com returnee surveys (n = 913 in 2015, 1,821 in 2017);\n"
-        "± is 1.96 binomial standard errors. The baseline is calibrated to them\n"
-        "(experiments/calibration, where its fit and its limits are reported)."
-    )
+    console.print(survey_footnote(result.scenario.name, baseline))
 
 
 def print_sweep_summary(plan, report, console: Console) -> None:
@@ -160,13 +204,12 @@ def print_sweep_summary(plan, report, console: Console) -> None:
     if runs.empty:
         return
     keys = [c for c in plan.design.columns if c != "point"]
-    outcomes = [c for c in ("returns_total", "in_us_end", "survey_2017_technology") if c in runs]
+    labels = {"returns_total": "returns", "in_us_end": "in US, end"}
+    survey = headline_survey(runs.columns)  # the year the sweep's report shows too
+    if survey is not None:
+        labels[survey[0]] = f"tech, {survey[1]} survey"
+    outcomes = [c for c in labels if c in runs]
     short = {key: f"[{i + 1}]" for i, key in enumerate(keys)}  # named below the table
-    labels = {
-        "returns_total": "returns",
-        "in_us_end": "in US, end",
-        "survey_2017_technology": "tech 2017",
-    }
     table = make_table(
         "Key outcomes by point (mean over replicates; first 12 points)",
         ["point", *short.values(), "reps", *(labels[o] for o in outcomes)],
@@ -180,6 +223,11 @@ def print_sweep_summary(plan, report, console: Console) -> None:
         table.add_row(*cells)
     console.print(table)
     console.print("  " + "; ".join(f"{label} {key}" for key, label in short.items()))
+    if survey is not None:
+        console.print(
+            f"  tech: technology's share of surveyed returnees in {survey[1]}, the last "
+            "survey year (as in the sweep's report)"
+        )
     for row in report.failed[:5]:
         last = row["error"].strip().splitlines()[-1] if row["error"] else ""
         console.print(f"failed: point {row['point']}, replicate {row['replicate']}: {last}")

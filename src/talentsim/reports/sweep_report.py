@@ -13,15 +13,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from talentsim.calibration.report import short_labels
 from talentsim.evidence.targets import load_targets
 from talentsim.render import figures as figs
+from talentsim.render import sweep_figures as sweep_figs
 from talentsim.render.documents import Document
+from talentsim.render.style import label_map
 from talentsim.reports.common import (
     MAX_LINES,
     ReportOutput,
     fmt_people,
     fmt_share,
+    headline_survey,
     interval,
     quantile_record,
     quantiles,
@@ -34,24 +36,21 @@ def sweep_outcomes(result: Result) -> dict[str, tuple[str, str]]:
     """The outcome columns of a sweep's run rows, with labels and units."""
     years = result.years
     first, last = years[0], years[-1]
-    survey_years = sorted(result.sectors["year"].unique())
     outcomes = {
         f"returns_{last}": (f"returns in {last}", "people per year"),
         "returns_total": (f"returns {first}-{last}", "people"),
         "in_us_end": (f"in the US, end of {last}", "people"),
     }
-    if survey_years:
-        year = int(survey_years[-1])
-        outcomes[f"survey_{year}_technology"] = (
-            f"technology's share of returnees, {year}",
-            "share",
-        )
+    survey = headline_survey(result.runs.columns)  # the year the sweep's summary shows too
+    if survey is not None:
+        column, year = survey
+        outcomes[column] = (f"technology's share of returnees, {year} survey", "share")
     return {k: v for k, v in outcomes.items() if k in result.runs}
 
 
 def sweep_table(result: Result, outcomes: dict[str, tuple[str, str]]) -> tuple[pd.DataFrame, ...]:
     """Per point: the swept values, runs used, each outcome's median (5th-95th percentile)."""
-    short = short_labels(result.keys)
+    short = label_map(result.keys)
     printed, numeric = [], []
     expected = result.replicates
     for point, block in result.runs.groupby("point"):
@@ -62,7 +61,7 @@ def sweep_table(result: Result, outcomes: dict[str, tuple[str, str]]) -> tuple[p
             ids = {"point": int(point), **{k: float(block[k].iloc[0]) for k in result.keys}}
             record = quantile_record(block, column, unit, **ids)
             fmt = fmt_share if unit == "share" else fmt_people
-            row[f"{label} ({unit})"] = fmt(*interval(record))
+            row[f"{label} ({'%' if unit == 'share' else unit})"] = fmt(*interval(record))
             numeric.append(record)
         printed.append(row)
     return pd.DataFrame(printed), pd.DataFrame(numeric)
@@ -94,7 +93,7 @@ def _sweep_hue(result: Result) -> tuple[str, str | None]:
 
 def report_sweep(result: Result, out: Path, doc: Document, output: ReportOutput) -> None:
     """Figures and tables of a sweep folder."""
-    short = short_labels(result.keys)
+    short = label_map(result.keys)
     values = result.runs[["point", *result.keys]].drop_duplicates("point")
     annual = result.annual.merge(values, on="point").rename(columns=short)
     sectors = result.sectors.merge(values, on="point").rename(columns=short)
@@ -111,11 +110,11 @@ def report_sweep(result: Result, out: Path, doc: Document, output: ReportOutput)
         note += f"; only {which} are drawn (all points are in the figures above and the table)"
     outcomes = sweep_outcomes(result)
     doc.heading("Outcomes against the swept parameters")
-    figures = [figs.sweep_outcomes_figure(result.runs, result.keys, outcomes, out, short)]
+    figures = [sweep_figs.sweep_outcomes_figure(result.runs, result.keys, outcomes, out, short)]
     for pair in itertools.combinations(result.keys, 2):
-        figures.append(figs.heatmap_figure(result.runs, pair, outcomes, out, short))
+        figures.append(sweep_figs.heatmap_figure(result.runs, pair, outcomes, out, short))
     figures.append(figs.timeseries_figure(annual, out, hue, style, note))
-    figures.append(figs.sweep_sector_figure(sectors, load_targets(), out, hue, style, note))
+    figures.append(sweep_figs.sweep_sector_figure(sectors, load_targets(), out, hue, style, note))
     for figure in figures:
         doc.figure(figure)
     printed, numeric = sweep_table(result, outcomes)
@@ -148,7 +147,7 @@ def range_effects(
     summarised by their median and 5th-95th percentile. Random designs give empty tables.
     """
     runs, keys = result.runs, result.keys
-    short = short_labels(keys)
+    short = label_map(keys)
     if len(result.design) != int(np.prod([runs[k].nunique() for k in keys])):
         return pd.DataFrame(), pd.DataFrame()  # not a full grid
     printed, numeric = [], []

@@ -69,8 +69,30 @@ def builtin_path(name: str, origin: Origin | None = None, key: str = "") -> Path
         raise safe(origin, key, f"not a built-in scenario name; built-in: {listed}")
     path = library() / f"{name.removesuffix('.yaml')}.yaml"
     if not path.is_file():
-        raise safe(origin, key, f"there is no built-in scenario of that name; built-in: {listed}")
+        raise safe(
+            origin,
+            key,
+            f"there is no built-in scenario of that name{closest_builtin(name)}; "
+            f"built-in: {listed}",
+        )
     return path
+
+
+def closest_builtin(text: str, prefix: str = "") -> str:
+    """' (did you mean 'baseline'?)' when `text` looks like a misspelt built-in name, else ''.
+
+    `prefix` is written before each name (``talentsim:`` where a path is expected).
+    """
+    import difflib
+
+    name = Path(text.removeprefix(BUILTIN_PREFIX)).name.removesuffix(".yaml")
+    names = builtin_names()
+    if not name or name in names:
+        return ""
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(f"'{prefix}{n}'" for n in close) + "?)"
 
 
 def resolve_scenario_path(spec: str | Path | None) -> Path:
@@ -113,9 +135,17 @@ def read_tree(file: Path, stack: tuple[Path, ...] = ()) -> Tree:
     if base_file in chain:
         cycle = " -> ".join(p.name for p in (*chain, base_file))
         raise safe(where, "extends", f"extends itself in a cycle: {cycle}")
+    if base_file.is_dir():
+        raise safe(
+            where,
+            "extends",
+            f"{base_file} is a directory, but a scenario file was expected: `extends:` takes "
+            "the path of a scenario file (.yaml), or talentsim:NAME for a built-in one",
+        )
     if not base_file.is_file():
+        hint = "" if "/" in extends else closest_builtin(extends, BUILTIN_PREFIX)
         raise ScenarioError(
-            [(where, "extends", f"the file it extends does not exist: {base_file}")]
+            [(where, "extends", f"the file it extends does not exist: {base_file}{hint}")]
         )
     base, base_origins, files = read_tree(base_file, chain)
     merged, merged_origins = merge(base, base_origins, data, origins)
@@ -136,7 +166,11 @@ def read_file(file: Path, extended: bool) -> tuple[dict[str, Any], dict[KeyPath,
         if file.is_dir():
             raise safe(shown, "", "is a folder, not a scenario file")
         if not file.is_file():
-            raise safe(shown, "", "file not found")
+            bare = not extended and str(file) == file.name and BUILTIN_NAME.fullmatch(file.name)
+            hint = closest_builtin(file.name) if bare else ""
+            raise safe(
+                shown, "", "file not found" + (f", nor a built-in scenario{hint}" if hint else "")
+            )
         size = file.stat().st_size
         if size > MAX_FILE_BYTES:
             raise safe(shown, "", f"is {size:,} bytes, larger than a scenario file can be: not one")

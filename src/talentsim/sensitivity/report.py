@@ -12,6 +12,7 @@ from rich.console import Console
 from talentsim.render.console import table as make_table
 from talentsim.render.documents import markdown_table
 from talentsim.render.figures import pyplot, save
+from talentsim.render.style import label_map
 from talentsim.sensitivity.analysis import (
     CONFIDENCE,
     CONVERGENCE_INDICES,
@@ -252,13 +253,15 @@ def _panel(ax: Any, frame: pd.DataFrame, method: str, keys: list[str]) -> None:
 
     pairs = INDICES[method]
     names = [i for i, _ in pairs]
+    labels = label_map(keys)
     long = frame.melt(id_vars="parameter", value_vars=names, var_name="index")
+    long["parameter"] = long["parameter"].map(labels)
     sns.barplot(
         long,
         y="parameter",
         x="value",
         hue="index",
-        order=keys,
+        order=[labels[k] for k in keys],
         hue_order=names,
         errorbar=None,
         orient="h",

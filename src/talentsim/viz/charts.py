@@ -209,7 +209,7 @@ class SectorChart(Chart):
 
     def __init__(self, years: tuple[int, int], targets: pd.DataFrame) -> None:
         """A line per sector; the targets as diamonds with error bars and labels."""
-        super().__init__(years, "share of returnees in China", PERCENT)
+        super().__init__(years, "share of returnees in China (%)", PERCENT)
         self.ax.set_ylim(0, 0.6)
         self.lines = {s: self._line(SECTOR_COLOURS[s], s) for s in CN_SECTORS}
         for line in self.lines.values():
@@ -238,7 +238,11 @@ class SectorChart(Chart):
         """Lines of the shares so far (the virtual survey's, else those of the returns)."""
         shares, source = model.sector_shares()
         self.waiting.set_visible(shares.empty)
-        label = "share of returnees in China" if source == "virtual survey" else "share of returns"
+        label = (
+            "share of returnees in China (%)"
+            if source == "virtual survey"
+            else "share of returns (%)"
+        )
         self.ax.set_ylabel(label)
         for sector, line in self.lines.items():
             line.set_data(shares.index, shares[sector])
@@ -249,7 +253,7 @@ class BambooChart(Chart):
 
     def __init__(self, years: tuple[int, int]) -> None:
         """The base rate (what others face) and the simulated rate of Chinese-born workers."""
-        super().__init__(years, "promotions to manager / year", PERCENT)
+        super().__init__(years, "promotions to manager (% a year)", PERCENT)
         self.reference = self._line("0.3", "other workers (base rate)", style="--")
         self.chinese = self._line(CHINA_COLOUR, "Chinese-born workers in US firms (simulated)")
         self._legend(loc="lower left", fontsize=7)
