@@ -11,6 +11,8 @@ from talentsim.model.agents import Firm, Worker
 from talentsim.model.model import TalentModel
 from talentsim.taxonomy import SEGMENTS, Country
 
+pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
+
 
 @pytest.fixture
 def model() -> TalentModel:

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
+
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "talentsim"
 #: Each subpackage (or top-level module) and its layer: it may import lower layers only.
 LAYERS = {
     "errors": 0,
     "taxonomy": 0,
+    "extras": 1,
     "storage": 1,
     "render": 2,
     "scenario": 3,

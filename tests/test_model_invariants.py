@@ -13,6 +13,8 @@ from talentsim.runs.runner import RunResult, run_scenario
 from talentsim.scenario.schema import Scenario
 from talentsim.taxonomy import CN_SECTORS, LEVELS, SEGMENTS, Country, Visa
 
+pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
+
 
 def test_population_accounting_holds_every_step(small_run: RunResult) -> None:
     for rep in small_run.replicates:

@@ -19,6 +19,8 @@ from talentsim.runs.runner import run_scenario
 sys.path.insert(0, str(Path(__file__).parent / "regression"))
 from summary import regression_summary
 
+pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
+
 TABLES = ("timeseries.parquet", "annual.parquet", "survey.parquet")
 SMALL_ARGS = [
     "--set",

@@ -14,6 +14,8 @@ from talentsim.scenario.loader import load_scenario, resolved_dict, resolved_yam
 from talentsim.scenario.schema import Scenario
 from talentsim.scenario.timeline import Timeline
 
+pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
+
 
 def test_baseline_file_states_every_default() -> None:
     loaded = load_scenario(SCENARIOS / "baseline.yaml").scenario

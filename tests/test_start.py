@@ -11,6 +11,8 @@ from talentsim.api import load
 from talentsim.runs.replicate import simulate
 from talentsim.runs.runner import annualise
 
+pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
+
 
 def returns(overrides: dict[str, object], replicates: int = 4) -> pd.Series:
     """Mean returns by year, 2010-2013, over replicates of a small baseline."""

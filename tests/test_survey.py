@@ -12,6 +12,8 @@ from talentsim.model.model import TalentModel
 from talentsim.model.stages import survey
 from talentsim.taxonomy import CN_SECTORS, Country
 
+pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
+
 
 def _model_with_known_returnees(recency: float, n_respondents: int) -> TalentModel:
     scenario = small_scenario(

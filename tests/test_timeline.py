@@ -10,6 +10,8 @@ from talentsim.scenario.loader import ScenarioError, load_scenario
 from talentsim.scenario.schema import Scenario
 from talentsim.scenario.timeline import Timeline, check_timeline
 
+pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
+
 
 def _scenario(*items: dict) -> Scenario:
     return Scenario(timeline=[Intervention.model_validate(i) for i in items])

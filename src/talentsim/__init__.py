@@ -44,6 +44,7 @@ _EXPORTS = {
     "TalentModel": "talentsim.model.model",
     "RunResult": "talentsim.runs.runner",
     "simulate": "talentsim.runs.replicate",
+    "score": "talentsim.api",
     "TalentsimError": "talentsim.errors",
 }
 

@@ -1,12 +1,11 @@
 """The Python API: run scenarios and sweeps, calibrate, and read results, from a notebook.
 
-Every function takes a scenario as a file path, a built-in name (``"h1b_tightening"``), a
-:class:`~talentsim.scenario.schema.Scenario` or an already loaded scenario, with overrides
-as a mapping of dotted keys (``{"population.agents": 2000}``) or ``KEY=VALUE`` strings.
-The command line calls these functions; whatever it does, a script can do. Bad input
-raises :class:`talentsim.errors.TalentsimError` with the paragraph the command line
-prints. Code that runs on local worker processes must sit under ``if __name__ ==
-"__main__":`` in a script (not in a notebook), as multiprocessing requires.
+Every function takes a scenario as a file, a built-in name (``"h1b_tightening"``), a
+:class:`~talentsim.scenario.schema.Scenario` or a loaded scenario, with overrides as a mapping
+of dotted keys (``{"population.agents": 2000}``) or ``KEY=VALUE`` strings. The command line
+calls these functions. Bad input raises :class:`talentsim.errors.TalentsimError` with the
+paragraph the command line prints (a missing extra names itself). Code that runs on local
+workers must sit under ``if __name__ == "__main__":`` in a script, as multiprocessing requires.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from talentsim.errors import KeyedError, TalentsimError
+from talentsim.extras import needs, require
 from talentsim.scenario.loader import LoadedScenario, Overrides, from_scenario, load_scenario
 from talentsim.scenario.messages import ScenarioError
 from talentsim.scenario.schema import Scenario
@@ -38,9 +38,7 @@ def load(scenario: ScenarioLike = None, overrides: Overrides = None) -> LoadedSc
         overrides: A mapping of dotted keys to values, or ``KEY=VALUE`` strings.
     """
     if isinstance(scenario, LoadedScenario):
-        if not overrides:
-            return scenario
-        return from_scenario(scenario.scenario, overrides)
+        return from_scenario(scenario.scenario, overrides) if overrides else scenario
     if isinstance(scenario, Scenario):
         return from_scenario(scenario, overrides)
     return load_scenario(scenario, overrides)
@@ -205,6 +203,7 @@ def sweep(
     return SweepOutcome(plan, execute([plan], (workers, scheduler, dask_local), run))
 
 
+@needs("calibrate", "talentsim calibrate")
 def calibrate(
     scenario: ScenarioLike,
     overrides: Overrides = None,
@@ -235,16 +234,9 @@ def calibrate(
     loaded = load(scenario, overrides)
     folder = Path(out) if out else default_output("calibration", loaded)
     with located(loaded):
-        return run_calibration(
-            loaded,
-            targets,
-            folder,
-            workers or os.cpu_count() or 1,
-            scheduler,
-            resume,
-            log,
-            Path(reuse) if reuse is not None else None,
-        )
+        workers = workers or os.cpu_count() or 1
+        reused = Path(reuse) if reuse is not None else None
+        return run_calibration(loaded, targets, folder, workers, scheduler, resume, log, reused)
 
 
 @dataclass
@@ -260,6 +252,7 @@ class SensitivityOutcome:
         return self.sweep.folder
 
 
+@needs("sensitivity", "talentsim sensitivity")
 def sensitivity(
     scenario: ScenarioLike,
     overrides: Overrides = None,
@@ -310,6 +303,7 @@ def load_result(folder: str | Path) -> Any:
     return read(Path(folder))
 
 
+@needs("reports", "talentsim report")
 def report(folders: list[str | Path], out: str | Path | None = None, fmt: str = "html") -> list:
     """Figures, tables and a report of result folders (see `talentsim report`)."""
     from talentsim.reports.report import make_report
@@ -338,12 +332,15 @@ def score(
     from talentsim.evidence.targets import resolve_targets
     from talentsim.reports.score import score_folder, write_score
 
+    if write:
+        require("reports", "talentsim score (its figure)")
     scored = score_folder(Path(results), resolve_targets(targets, Path.cwd()))
     if write:
         write_score(scored, Path(out) if out else None)
     return scored
 
 
+@needs("reports", "talentsim compare (its figures)")
 def compare(folders: list[str | Path], out: str | Path | None = None) -> tuple[Any, Path]:
     """Runs set against the first, with intervals (see `talentsim compare`)."""
     from talentsim.reports.compare import make_comparison
@@ -351,6 +348,7 @@ def compare(folders: list[str | Path], out: str | Path | None = None) -> tuple[A
     return make_comparison([Path(f) for f in folders], Path(out) if out else None)
 
 
+@needs("reports", "talentsim effects (its figures)")
 def effects(
     baseline: ScenarioLike,
     scenarios: list[ScenarioLike],
@@ -393,6 +391,7 @@ def effects(
     )
 
 
+@needs("discovery", "talentsim discover")
 def discover(
     sweep: str | Path,
     where: str,

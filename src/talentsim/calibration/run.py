@@ -20,6 +20,7 @@ from typing import Any
 
 from talentsim.calibration import abc as cal
 from talentsim.calibration.training import SIMULATIONS
+from talentsim.extras import require
 from talentsim.model.capacity import check_memory
 from talentsim.runs.executors import DaskCluster, Executor, InProcess, LocalPool
 from talentsim.scenario.loader import LoadedScenario
@@ -138,6 +139,7 @@ def calibrate(
     setup = cal.prepare(loaded, targets)
     method, reused = setup.config.method, None
     if method == "npe":
+        require("npe", "calibration.method: npe (neural posterior estimation)")
         from talentsim.calibration import npe_run
 
         npe_run.check_settings(setup)

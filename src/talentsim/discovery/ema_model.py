@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from talentsim.errors import TalentsimError
+from talentsim.extras import require
 from talentsim.scenario.schema import Scenario
 
 DEFAULT_OUTCOMES = ("returns_total", "in_us_end", "returned_end")
@@ -179,6 +180,7 @@ def ema(
     Raises:
         EmaModelError: If there is no uncertainty, or a key or its bounds cannot be used.
     """
+    require("discovery", "talentsim.ema (the EMA Workbench)")
     from talentsim.discovery.analysis import workbench
 
     workbench("prim")  # imports ema_workbench without its optional-backend warnings

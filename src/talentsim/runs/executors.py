@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from talentsim.errors import TalentsimError
+from talentsim.extras import require
 from talentsim.runs.processes import die_with_parent
 
 
@@ -154,6 +155,7 @@ class DaskCluster:
 
     def __init__(self, address: str | None = None, local_workers: int | None = None) -> None:
         """Connect to `address`, or start a LocalCluster of `local_workers` processes."""
+        require("cluster", "a Dask backend (--scheduler, --dask-local)")
         from distributed import Client, LocalCluster
 
         self._cluster = None
@@ -218,6 +220,8 @@ def check_backend(workers: int | None, scheduler: str | None, dask_local: int | 
         raise TalentsimError("give either --scheduler or --dask-local, not both")
     if workers is not None and (scheduler or dask_local):
         raise TalentsimError("--workers is for local processes; with Dask, size the cluster")
+    if scheduler or dask_local:
+        require("cluster", "a Dask backend (--scheduler, --dask-local)")
 
 
 def make_executor(

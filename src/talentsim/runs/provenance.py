@@ -22,9 +22,16 @@ from talentsim.scenario.loader import LoadedScenario
 #: Recorded even if the installed package's metadata cannot be read.
 CORE_DEPENDENCIES: tuple[str, ...] = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "pyyaml")
 
+#: Extras of tools for developing talentsim, not of running it: their packages are not recorded.
+DEVELOPMENT_EXTRAS = re.compile(r"""extra\s*==\s*["'](test|test-core|bench|docs)["']""")
+
 
 def dependencies() -> list[str]:
-    """Names of talentsim's declared runtime dependencies (not the optional extras)."""
+    """Names of talentsim's declared runtime dependencies, with those of its extras.
+
+    An extra's packages are recorded too ("not installed" when absent), so that a manifest
+    says whether the calibration or the figures came from pyabc, seaborn... and which version.
+    """
     try:
         declared = metadata.requires("talentsim") or []
     except metadata.PackageNotFoundError:
@@ -32,9 +39,9 @@ def dependencies() -> list[str]:
     names = {
         re.split(r"[\s\[<>=!~;]", spec, maxsplit=1)[0].lower()
         for spec in declared
-        if "extra ==" not in spec
+        if not DEVELOPMENT_EXTRAS.search(spec)
     }
-    return sorted(names | set(CORE_DEPENDENCIES))
+    return sorted((names - {"talentsim"}) | set(CORE_DEPENDENCIES))
 
 
 def versions() -> dict[str, str]:
