@@ -67,7 +67,7 @@ def compare(folders: tuple[Path, ...], out: Path | None, quiet: bool) -> None:
     "--targets",
     default="talentsim:evidence",
     show_default=True,
-    help="Targets file (CSV; see the README's 'Scoring against observed figures'), or "
+    help="Targets file (CSV; see docs/how-to/score-your-data.md), or "
     "talentsim:NAME for a packaged one (evidence, survey_targets, survey_targets_alt_2015).",
 )
 @click.option(

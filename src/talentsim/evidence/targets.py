@@ -1,7 +1,7 @@
 """Targets files: observed figures the model is scored against and calibrated to.
 
-A targets file is a CSV table, one row per observed figure (see the README, "Scoring against
-observed figures", and data/evidence_targets.csv). Required columns: `kind`, `year`,
+A targets file is a CSV table, one row per observed figure (see docs/how-to/score-your-data.md
+and data/evidence_targets.csv). Required columns: `kind`, `year`,
 `measure`, `value`; the others depend on the kind:
 
 - ``share``: a share of the virtual survey's answers: `measure` a survey question, `category`
