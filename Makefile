@@ -8,6 +8,9 @@ PYTHON312 ?= $(shell (pyenv which python3.12 2>/dev/null || command -v python3.1
 # environment with talentsim's core alone (no extras), so a missing extra is tried for real.
 PYTHON313 ?= $(shell (p=$$(pyenv prefix 3.13 2>/dev/null) && echo $$p/bin/python3.13) || command -v python3.13)
 VENV313 ?= .venv-3.13
+# The package's version comes from git (hatch-vcs) and is fixed when pip installs it: reinstall
+# after a commit or a new tag, so that manifests record the version of the commit they name.
+GIT_STATE := $(wildcard .git/HEAD .git/packed-refs .git/refs/tags/* $(addprefix .git/,$(shell git symbolic-ref -q HEAD 2>/dev/null)))
 
 .PHONY: run test test-313 bench lint format venv install install-test browser regression-update mutation clean docs
 
@@ -20,11 +23,11 @@ $(VENV)/.created:
 venv: $(VENV)/.created
 
 # Every extra (`pip install talentsim` alone brings the core: running and sweeping scenarios).
-$(VENV)/.installed: $(VENV)/.created pyproject.toml
+$(VENV)/.installed: $(VENV)/.created pyproject.toml $(GIT_STATE)
 	$(PY) -m pip install --quiet -e '.[all]'
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.created pyproject.toml
+$(VENV)/.installed-test: $(VENV)/.created pyproject.toml $(GIT_STATE)
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
@@ -48,7 +51,7 @@ test: install-test browser $(VENV313)/.installed
 	$(VENV313)/bin/python -m pytest -p no:cacheprovider -q -m "core or core_only"
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir build/site
 
-$(VENV313)/.installed: pyproject.toml
+$(VENV313)/.installed: pyproject.toml $(GIT_STATE)
 	@test -x "$(PYTHON313)" || (echo "make test needs Python 3.13 (pyenv install 3.13, or PYTHON313=...)"; exit 1)
 	$(PYTHON313) -m venv $(VENV313)
 	$(VENV313)/bin/python -m pip install --quiet --upgrade pip

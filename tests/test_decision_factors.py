@@ -15,8 +15,6 @@ from scipy import stats
 from conftest import small_scenario
 from talentsim.runs.runner import RunResult, run_scenario
 
-pytestmark = pytest.mark.core  # also run under Python 3.13 with the core alone
-
 REPLICATES = 8
 BASE = ["population.agents=2500", f"replicates={REPLICATES}", "seed=99"]
 

@@ -57,7 +57,6 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 CASES = {
     "report": (["report", "{run}"], "reports"),
     "compare": (["compare", "{run}", "{run}"], "reports"),
-    "score": (["score", "{run}"], "reports"),
     "calibrate": (["calibrate", str(REPO / "experiments/calibration/baseline_calibration.yaml")],
                   "calibrate"),
     "sensitivity": (["sensitivity", str(REPO / "experiments/smoke_sweep.yaml")], "sensitivity"),
@@ -78,3 +77,16 @@ def test_a_missing_extra_is_named_with_exit_2(case: str, folders: dict[str, Path
     assert f"talentsim[{extra}]" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) <= 4
     assert sorted(p.name for p in folders["root"].iterdir()) == before  # nothing written
+
+
+def test_score_writes_its_tables_without_the_figure(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    done = talentsim("score", str(folders["run"]), "--out", str(tmp_path / "s"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == [
+        "manifest.json",
+        "score.csv",
+        "score.md",
+    ]
+    assert "talentsim[reports]" in (tmp_path / "s" / "score.md").read_text()

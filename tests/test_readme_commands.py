@@ -11,21 +11,22 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SECTION = "## What it does, in commands"
-POOL = ["--set", "population.agents=1500", "--set", "population.initial=drawn"]
-POOL += ["--set", "time.burn_in_years=3"]
+POOL = ["--set", "population.agents=800", "--set", "population.initial=drawn"]
+POOL += ["--set", "time.burn_in_years=2"]
 SMALL = {
     "run": [*POOL, "--replicates", "2"],
     "effects": [*POOL, "--draws", "2", "--replicates", "2", "--workers", "2"],
     "calibrate": [
-        *["--set", "calibration.population=1000", "--set", "calibration.abc.population_size=20"],
-        *["--set", "calibration.abc.generations=2", "--set", "population.initial=drawn"],
-        *["--set", "time.burn_in_years=3", "--workers", "2"],
+        *["--set", "calibration.population=500", "--set", "calibration.abc.population_size=10"],
+        *["--set", "calibration.abc.generations=1", "--set", "population.initial=drawn"],
+        *["--set", "time.burn_in_years=2", "--workers", "2"],
     ],
-    "sweep": ["--workers", "2"],
+    "sweep": ["--set", "sweep.replicates=2", "--workers", "2"],
 }
 
 
@@ -64,6 +65,7 @@ def test_every_readme_command_runs_in_a_fresh_clone(tmp_path: Path) -> None:
     here = clone(tmp_path / "clone")
     assert not (here / "results" / "runs").exists()  # nothing of this checkout's own runs
     for command in readme_commands():
+        started = time.perf_counter()
         args = [*command[1:], *SMALL.get(command[1], [])]
         done = subprocess.run(
             [sys.executable, "-m", "talentsim", *args],
@@ -74,6 +76,7 @@ def test_every_readme_command_runs_in_a_fresh_clone(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, f"{shlex.join(command)}:\n{done.stderr[-2000:]}"
         assert "Traceback" not in done.stderr
+        print(f"{time.perf_counter() - started:5.1f} s  {shlex.join(command)}")
     assert (here / "results/calibrations/baseline/report/report.html").is_file()
     assert (here / "results/sweeps/smoke/report/report.html").is_file()
     assert (here / "results/effects/h1b/effects.csv").is_file()

@@ -15,6 +15,7 @@ import pandas as pd
 
 from talentsim.evidence.score import score, split_runs
 from talentsim.evidence.targets import load_targets
+from talentsim.extras import installed
 from talentsim.render.console import table as make_table
 from talentsim.render.documents import Document, write_document
 from talentsim.render.score_figure import score_figure
@@ -72,8 +73,15 @@ def write_score(score_: Score, out: Path | None = None) -> Path:
             f"Folder `{score_.result.path}` ({_runs_text(score_)}); targets `{score_.targets}`. "
             f"{within} of {scored} targets within their yardstick. " + METHOD
         )
-        figure = score_figure(score_.table, tmp, doc.title)
-        doc.figure(figure)
+        figures = []
+        if installed("reports"):
+            figures = [score_figure(score_.table, tmp, doc.title)]
+            doc.figure(figures[0])
+        else:
+            doc.text(
+                "No figure: the 'reports' extra is not installed "
+                "(pip install 'talentsim[reports]')."
+            )
         doc.table(display_table(score_.table), "Simulated (median and 5-95 % over runs).")
         md = write_document(doc, tmp, "md", stem="score")
         manifest = provenance_manifest(
@@ -83,7 +91,9 @@ def write_score(score_: Score, out: Path | None = None) -> Path:
             targets_sha256=hashlib.sha256(score_.targets.read_bytes()).hexdigest(),
             within=within,
             scored=scored,
-            files=sorted(["score.csv", md.name, figure.png.name, figure.svg.name]),
+            files=sorted(
+                ["score.csv", md.name, *(f.name for x in figures for f in (x.png, x.svg))]
+            ),
         )
         write_json(tmp / "manifest.json", manifest)
     score_.folder = out

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from talentsim.errors import TalentsimError
+from talentsim.extras import require
 from talentsim.runs.designs import MAX_POINTS, DesignError, check_parameters
 from talentsim.runs.outputs import default_output
 from talentsim.runs.sweep import SweepPlan, plan_sweep
@@ -117,6 +118,7 @@ def _sweep_range(key: str, spec: SweepParameter) -> tuple[float, float]:
 def _prior_range(prior: Any) -> tuple[float, float]:
     if prior.distribution == "uniform":
         return float(prior.low), float(prior.high)
+    require("calibrate", "a sensitivity analysis over a calibration's non-uniform priors")
     from talentsim.calibration.abc import prior_bounds
 
     return prior_bounds(prior)
