@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from talentsim.errors import KeyedError, TalentsimError
-from talentsim.extras import needs, require
+from talentsim.extras import needs
 from talentsim.scenario.loader import LoadedScenario, Overrides, from_scenario, load_scenario
 from talentsim.scenario.messages import ScenarioError
 from talentsim.scenario.schema import Scenario
@@ -143,7 +143,7 @@ def plan_sweep(
     if loaded.scenario.sweep is None:
         raise TalentsimError(
             f"{loaded.files[0] if loaded.files else 'the scenario'} has no `sweep:` block; add "
-            "one (see README, 'Sweeps') or use `talentsim run`"
+            "one (see docs/tutorials/sweep.md) or use `talentsim run`"
         )
     with located(loaded):
         return plan(loaded, Path(out) if out else default_output("sweep", loaded))
@@ -186,7 +186,7 @@ def sweep(
     Args:
         scenario: The scenario, with a `sweep:` block (ignored if `plan` is given).
         overrides: Overrides of its keys.
-        out: The sweep's folder (default: results/sweeps/<scenario>-<hash>).
+        out: The sweep's folder (default: ``results/sweeps/<scenario>-<hash>``).
         workers: Local worker processes (default: every core; 1: in this process).
         scheduler: A Dask scheduler's address, instead of local processes.
         dask_local: Start a local Dask cluster of this many workers instead.
@@ -323,7 +323,8 @@ def score(
         results: A run folder, or a sweep folder (a posterior ensemble is one).
         targets: A targets file, or ``talentsim:NAME`` (the packaged evidence is
             ``talentsim:evidence``); the survey targets if None.
-        out: Where to write score.csv and score.md (default: results/scores/...).
+        out: Where to write score.csv and score.md (default:
+            ``results/scores/<scenario>-<targets>-<UTC time>``).
         write: Write the folder (else only return the score).
 
     Returns:
@@ -332,8 +333,6 @@ def score(
     from talentsim.evidence.targets import resolve_targets
     from talentsim.reports.score import score_folder, write_score
 
-    if write:
-        require("reports", "talentsim score (its figure)")
     scored = score_folder(Path(results), resolve_targets(targets, Path.cwd()))
     if write:
         write_score(scored, Path(out) if out else None)
