@@ -11,18 +11,21 @@ from __future__ import annotations
 import numpy as np
 
 from talentsim.model.people import People
-from talentsim.taxonomy import CHINA_WAGE_GROUP, CN_SECTORS, LEVELS, SEGMENTS
+from talentsim.taxonomy import CHINA_WAGE_GROUP, CN_SECTORS, EDUCATION, LEVELS, SEGMENTS
 
 STOCK_BINS = 2 * len(SEGMENTS)  # (country, segment)
 LEVEL_BINS = 2 * len(LEVELS)  # (country, level)
 PAY_BINS = CHINA_WAGE_GROUP + len(CN_SECTORS)  # wage groups
+DEGREE_BINS = 2 * len(EDUCATION)  # (country, degree)
+
+Counts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def count(people: People, slots: np.ndarray | slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def count(people: People, slots: np.ndarray | slice) -> Counts:
     """Totals over `slots`.
 
-    People by (country, segment) and by (country, level), and weight x pay factor by wage
-    group.
+    People by (country, segment) and by (country, level), weight x pay factor by wage
+    group, and people by (country, degree).
     """
     return totals(
         people.weight[slots],
@@ -31,6 +34,7 @@ def count(people: People, slots: np.ndarray | slice) -> tuple[np.ndarray, np.nda
         people.level[slots],
         people.wage_group[slots],
         people.pay_factor[slots],
+        people.education[slots],
     )
 
 
@@ -41,22 +45,31 @@ def totals(
     level: np.ndarray,
     wage_group: np.ndarray,
     factor: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    education: np.ndarray,
+) -> Counts:
     """The totals of :func:`count` from the workers' fields (one entry per worker)."""
     country = country.astype(np.intp)
     stock = np.bincount(country * len(SEGMENTS) + segment, weights=weight, minlength=STOCK_BINS)
     levels = np.bincount(country * len(LEVELS) + level, weights=weight, minlength=LEVEL_BINS)
     pay = np.bincount(wage_group, weights=weight * factor, minlength=PAY_BINS)
-    return stock, levels, pay
+    degree = np.bincount(
+        country * len(EDUCATION) + education, weights=weight, minlength=DEGREE_BINS
+    )
+    return stock, levels, pay, degree
 
 
 class Ledger:
-    """Totals over active workers: `stock` by (country, segment), `pay` by wage group."""
+    """Totals over active workers (the bins of :func:`count`).
+
+    `stock` by (country, segment), `levels` by (country, level), `pay` by wage group and
+    `degree` by (country, degree).
+    """
 
     def __init__(self) -> None:
         self.stock = np.zeros(STOCK_BINS)
         self.levels = np.zeros(LEVEL_BINS)
         self.pay = np.zeros(PAY_BINS)
+        self.degree = np.zeros(DEGREE_BINS)
         self.agents = 0  # active agents (unweighted)
 
     def add(self, people: People, slots: np.ndarray | slice) -> None:
@@ -67,25 +80,27 @@ class Ledger:
         """Take workers (in their current state) out of the totals."""
         self.take(count(people, slots), len(people.weight[slots]))
 
-    def put(self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], agents: int) -> None:
+    def put(self, counts: Counts, agents: int) -> None:
         """Add the totals of `agents` workers (from :func:`count` or :func:`totals`)."""
-        stock, levels, pay = counts
+        stock, levels, pay, degree = counts
         self.stock += stock
         self.levels += levels
         self.pay += pay
+        self.degree += degree
         self.agents += agents
 
-    def take(self, counts: tuple[np.ndarray, np.ndarray, np.ndarray], agents: int) -> None:
+    def take(self, counts: Counts, agents: int) -> None:
         """Subtract the totals of `agents` workers (from :func:`count` or :func:`totals`)."""
-        stock, levels, pay = counts
+        stock, levels, pay, degree = counts
         self.stock -= stock
         self.levels -= levels
         self.pay -= pay
+        self.degree -= degree
         self.agents -= agents
 
     def repay(
         self,
-        counts: tuple[np.ndarray, np.ndarray, np.ndarray],
+        counts: Counts,
         weight: np.ndarray,
         wage_group: np.ndarray,
         factor: np.ndarray,
@@ -98,13 +113,15 @@ class Ledger:
         total bit for bit.
         """
         pay = np.bincount(wage_group, weights=weight * factor, minlength=PAY_BINS)
-        stock, levels, old_pay = counts
+        stock, levels, old_pay, degree = counts
         self.stock -= stock
         self.levels -= levels
         self.pay -= old_pay
+        self.degree -= degree
         self.stock += stock
         self.levels += levels
         self.pay += pay
+        self.degree += degree
 
     def promote(
         self,
@@ -132,10 +149,10 @@ class Ledger:
 
     def rebuild(self, people: People) -> None:
         """Recount from scratch (after a change that touches everyone)."""
-        self.stock, self.levels, self.pay = recount(people)
+        self.stock, self.levels, self.pay, self.degree = recount(people)
         self.agents = int(np.count_nonzero(people.view("active")))
 
 
-def recount(people: People) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def recount(people: People) -> Counts:
     """The totals counted over every active worker."""
     return count(people, np.flatnonzero(people.view("active")))

@@ -252,10 +252,10 @@ def _switch(model: Model, offers: Offers, rows: np.ndarray) -> None:
     movers = offers.idx[rows]
     firm, pay_mult = offers.us_firm[rows], offers.us_pay_mult[rows]
     weight, level, group = people.weight[movers], people.level[movers], people.wage_group[movers]
-    old_factor = people.pay_factor[movers]
-    factor = pay_factor_of(model, firm, level, people.education[movers], pay_mult)
+    old_factor, education = people.pay_factor[movers], people.education[movers]
+    factor = pay_factor_of(model, firm, level, education, pay_mult)
     before = totals(
-        weight, people.country[movers], people.segment[movers], level, group, old_factor
+        weight, people.country[movers], people.segment[movers], level, group, old_factor, education
     )
     people.employer[movers] = firm
     people.pay_mult[movers] = pay_mult
@@ -342,6 +342,7 @@ def apply_return(
         offers.cn_sector[returning],
         offers.forced[returning],
     )
+    education = people.education[slots]
     before = totals(
         weight,
         people.country[slots],
@@ -349,10 +350,11 @@ def apply_return(
         old_level,
         people.wage_group[slots],
         people.pay_factor[slots],
+        education,
     )
     model.ledger.take(before, len(slots))
     group = CHINA_WAGE_GROUP + firms.sector[firm]
-    factor = pay_factor_of(model, firm, level, people.education[slots], pay_mult)
+    factor = pay_factor_of(model, firm, level, education, pay_mult)
     people.country[slots] = Country.CHINA
     people.employer[slots] = firm
     people.wage_group[slots] = group
@@ -367,7 +369,7 @@ def apply_return(
     people.fared[slots] = 0.0
     people.us_years_banked[slots] += model.t - people.us_since[slots]
     china = np.full(len(slots), Country.CHINA, dtype=np.int8)
-    model.ledger.put(totals(weight, china, segment, level, group, factor), len(slots))
+    model.ledger.put(totals(weight, china, segment, level, group, factor, education), len(slots))
     can_found = firms.startup[firm] | (firms.sector[firm] == CN_OTHER)
     people.founder[slots] = can_found & (offers.extra_u[returning] < p.offers.founder_rate)
     # New hazards in China: the returnees' US offers, the Chinese firm's promotions.

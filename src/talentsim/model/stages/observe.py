@@ -52,10 +52,11 @@ def record(model: Model) -> dict[str, float]:
     k = len(SEGMENTS)
     stock, factor = model.ledger.stock, model.ledger.pay
     if model.audit:  # recount every worker and check the ledger against the count
-        stock, levels, factor = recount(people)
+        stock, levels, factor, degree = recount(people)
         np.testing.assert_allclose(model.ledger.stock, stock, rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(model.ledger.levels, levels, rtol=1e-9, atol=1e-6)
         np.testing.assert_allclose(model.ledger.pay, factor, rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(model.ledger.degree, degree, rtol=1e-9, atol=1e-6)
         assert model.ledger.agents == int(np.count_nonzero(people.view("active")))
     in_us_seg, cn_seg = stock[:k], stock[k : 2 * k]
     pay = factor * model.macro.wage_table
@@ -92,26 +93,12 @@ def record(model: Model) -> dict[str, float]:
         row[f"returns_{s}"] = float(model.step_state.returns_by_segment[i])
     for i, s in enumerate(CN_SECTORS):
         row[f"returns_to_{s}"] = float(model.step_state.returns_by_sector[i])
-    in_us_deg, cn_deg = _stocks_by_degree(model)
+    in_us_deg, cn_deg = np.split(model.ledger.degree, 2)
     for i, d in enumerate(EDUCATION):
         row[f"in_us_{d}"] = float(in_us_deg[i])
         row[f"returned_{d}"] = float(cn_deg[i])
         row[f"returns_{d}"] = float(model.step_state.returns_by_degree[i])
     return row
-
-
-def _stocks_by_degree(model: Model) -> tuple[np.ndarray, np.ndarray]:
-    """People in the US and in China at the end of the step, by degree.
-
-    Counted over active slots only, in slot order: the same terms in the same order as over
-    every slot with the inactive ones at zero, so the same sums bit for bit.
-    """
-    people, k = model.people, len(EDUCATION)
-    slots = np.flatnonzero(people.view("active"))
-    in_china = people.country[slots] != Country.US.value
-    code = people.education[slots] + k * in_china
-    counts = np.bincount(code, weights=people.weight[slots], minlength=2 * k)
-    return counts[:k], counts[k:]
 
 
 #: Columns of the cohort table (one row per replicate, year, entry cohort and group).
@@ -140,26 +127,33 @@ def cohort_rows(model: Model) -> dict[str, np.ndarray]:
         order within a group, only cohorts with an entrant in the group.
     """
     people = model.people
-    slots = np.flatnonzero(people.view("entry_year") > 0)
-    if not len(slots):
+    entry_year = people.view("entry_year")
+    entrants = entry_year > 0
+    # With a spun-up pool every slot is an entrant: read the fields in place, not gathered.
+    slots = slice(None) if entrants.all() else np.flatnonzero(entrants)
+    cohort = entry_year[slots]
+    if not len(cohort):
         return {c: np.empty(0) for c in COHORT_COLUMNS}
-    cohort = people.view("entry_year")[slots].astype(np.intp)
     first = int(cohort.min())
-    index, size = cohort - first, int(cohort.max()) - first + 1
+    index = cohort.astype(np.intp)
+    index -= first
+    size = int(cohort.max()) - first + 1
     weight = people.view("weight")[slots]
     active = people.view("active")[slots]
     # 0: left the pool, 1: in the US, 2: in China
-    status = active * np.where(people.view("country")[slots] == Country.US.value, 1, 2)
+    status = np.where(people.view("country")[slots] == Country.US.value, 1, 2)
+    status *= active
     groupings = (
-        (np.zeros(len(slots), dtype=np.intp), 1),
+        (None, 1),
         (people.view("education")[slots], len(EDUCATION)),
         (people.view("segment")[slots], len(SEGMENTS)),
     )
     entered, where = [], []
     for codes, kinds in groupings:  # each bin sums its slots' weights in slot order
-        cell = codes * size + index
+        cell = index if codes is None else codes * size + index
         entered.append(np.bincount(cell, weights=weight, minlength=kinds * size))
-        by_status = np.bincount(cell * 3 + status, weights=weight, minlength=kinds * size * 3)
+        cell = cell * 3 + status
+        by_status = np.bincount(cell, weights=weight, minlength=kinds * size * 3)
         where.append(by_status.reshape(-1, 3))
     counts = np.stack([np.concatenate(entered), *np.concatenate(where)[:, 1:].T]).reshape(
         3, len(COHORT_GROUPS), size
