@@ -4,7 +4,10 @@ Usage:
     python benchmarks/bench_sweep.py speed          # 40 runs: 1 vs 2 workers, and Dask
     python benchmarks/bench_sweep.py memory RUNS    # peak memory of a sweep of RUNS tiny runs
 
-Each prints a JSON line. The overhead per run is the worker time not spent in the model:
+Each prints a JSON line. Each backend of `speed` is measured in a fresh Python process, as
+a user's command starts (`speed BACKEND` measures one), so that no backend starts after
+another has left threads behind (a pool then starts from a fork server, not by a fork).
+The overhead per run is the worker time not spent in the model:
 (wall time x workers - sum of the runs' model time) / runs.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,27 +73,38 @@ def _overhead(figures: dict, workers: int) -> float:
     return (figures["wall_seconds"] * workers - figures["model_seconds"]) / figures["runs"] * 1e3
 
 
-def speed() -> dict:
+BACKENDS = {
+    "in_process": (lambda: InProcess(), 1),
+    "pool_2": (lambda: LocalPool(2), 2),
+    "dask_local_2": (lambda: DaskCluster(local_workers=2), 2),
+}
+
+
+def speed_one(name: str) -> dict:
     """Cold: a fresh executor, as a user runs a sweep (start-up included). Warm: a second
     sweep on the same executor, which isolates the per-run cost of the machinery."""
+    make, workers = BACKENDS[name]
+    start = time.perf_counter()
+    executor = make()  # start-up counts in the cold figures
+    startup = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        cold = _sweep(SPEED, Path(tmp), executor, close=False)
+    cold["wall_seconds"] += startup
+    cold["startup_seconds"] = startup
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = _sweep(SPEED.replace("bench_speed", "bench_speed_again"), Path(tmp), executor)
+    cold["overhead_ms_per_run"] = _overhead(cold, workers)
+    warm["overhead_ms_per_run"] = _overhead(warm, workers)
+    return {"cold": cold, "warm": warm}
+
+
+def speed() -> dict:
+    """Every backend, each in its own process, one after another."""
     results = {}
-    for name, make, workers in (
-        ("in_process", InProcess, 1),
-        ("pool_2", lambda: LocalPool(2), 2),
-        ("dask_local_2", lambda: DaskCluster(local_workers=2), 2),
-    ):
-        start = time.perf_counter()
-        executor = make()  # start-up counts in the cold figures
-        startup = time.perf_counter() - start
-        with tempfile.TemporaryDirectory() as tmp:
-            cold = _sweep(SPEED, Path(tmp), executor, close=False)
-        cold["wall_seconds"] += startup
-        cold["startup_seconds"] = startup
-        with tempfile.TemporaryDirectory() as tmp:
-            warm = _sweep(SPEED.replace("bench_speed", "bench_speed_again"), Path(tmp), executor)
-        cold["overhead_ms_per_run"] = _overhead(cold, workers)
-        warm["overhead_ms_per_run"] = _overhead(warm, workers)
-        results[name] = {"cold": cold, "warm": warm}
+    for name in BACKENDS:
+        command = [sys.executable, __file__, "speed", name]
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
     one, two = results["in_process"], results["pool_2"]
     results["sweep_speedup_2_workers"] = one["cold"]["wall_seconds"] / two["cold"]["wall_seconds"]
     results["sweep_speedup_2_workers_warm"] = (
@@ -112,6 +127,6 @@ def memory(runs: int) -> dict:
 
 if __name__ == "__main__":
     if sys.argv[1] == "speed":
-        print(json.dumps(speed()))
+        print(json.dumps(speed_one(sys.argv[2]) if len(sys.argv) > 2 else speed()))
     else:
         print(json.dumps(memory(int(sys.argv[2]))))

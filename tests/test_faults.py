@@ -56,6 +56,23 @@ def _session(sid: int) -> list[str]:
     return alive
 
 
+def _forked_workers(pid: int) -> dict[str, int]:
+    """Children of `pid` that are copies of it (forked workers), and fork servers."""
+    command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    found = {"workers": 0, "fork servers": 0}
+    for entry in Path("/proc").iterdir():
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            line = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid and line == command:
+            found["workers"] += 1
+        if parent == pid and b"forkserver" in line:
+            found["fork servers"] += 1
+    return found
+
+
 def _none_left(sid: int, seconds: float = 15.0) -> list[str]:
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -95,14 +112,21 @@ def smoke_reference(tmp_path_factory) -> Path:
 def test_kill_9_of_a_sweep_leaves_no_process(tmp_path: Path) -> None:
     """Only the command is killed: its workers, fork server and resource tracker go with it."""
     out = tmp_path / "sweep"
+    # As a user's shell starts it (importing talentsim here has set the allocator's option)
+    env = {k: v for k, v in os.environ.items() if k != "JE_ARROW_MALLOC_CONF"}
     proc = subprocess.Popen(
         [CLI, "sweep", str(SMOKE), "--workers", "2", "--out", str(out), "--quiet"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env=env,
     )
     _wait_for(lambda: _stored(out) >= 4)
     assert len(_session(proc.pid)) >= 3  # the command and its two workers at least
+    # The pool was forked from the command (the model already imported), not started from
+    # a fork server: the command runs no second thread when it starts the pool.
+    forked = _forked_workers(proc.pid)
+    assert forked["fork servers"] == 0 and forked["workers"] == 2, forked
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert _none_left(proc.pid) == []

@@ -23,6 +23,11 @@ from typing import Any
 # user says otherwise (this takes effect when numpy has not been imported yet).
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+# pyarrow's allocator (jemalloc) starts a background thread when imported; without it (and
+# the BLAS threads) the process stays single-threaded until it reads a Parquet file, so a
+# local worker pool is forked with the model already imported instead of started from a
+# fork server that imports it again (about 1.3 s; runs/executors.py).
+os.environ.setdefault("JE_ARROW_MALLOC_CONF", "background_thread:false")
 
 #: Public name -> the module that defines it.
 _EXPORTS = {

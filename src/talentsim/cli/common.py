@@ -71,8 +71,15 @@ retries_option = click.option(
 quiet_option = click.option("--quiet", is_flag=True, help="No progress bar or summary.")
 
 
-def progress(quiet: bool, total: int, description: str, unit: str) -> Any:
-    """A rich progress bar on stderr (nothing when quiet)."""
+def progress(
+    quiet: bool, total: int, description: str, unit: str, *, auto_refresh: bool = True
+) -> Any:
+    """A rich progress bar on stderr (nothing when quiet).
+
+    With `auto_refresh` False it is redrawn at each update instead of by a thread of its
+    own: a command that starts local worker processes keeps a single thread, so that the
+    pool is forked with the model already imported (runs/executors.py).
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -89,6 +96,7 @@ def progress(quiet: bool, total: int, description: str, unit: str) -> Any:
         TextColumn(unit),
         TimeRemainingColumn(),
     )
-    bar = Progress(*columns, console=Console(stderr=True, quiet=quiet), transient=True)
+    console = Console(stderr=True, quiet=quiet)
+    bar = Progress(*columns, console=console, transient=True, auto_refresh=auto_refresh)
     bar.add_task(description, total=total, failed=0)
     return bar

@@ -77,13 +77,19 @@ def effects(
 
     def on_plan(plan: Any) -> None:
         nonlocal bar
-        bar = progress(quiet, plan.runs, plan.labels[0], "runs, {task.fields[failed]} failed")
+        bar = progress(
+            quiet,
+            plan.runs,
+            plan.labels[0],
+            "runs, {task.fields[failed]} failed",
+            auto_refresh=False,
+        )
         bar.start()
 
     def on_result(row: dict) -> None:
         nonlocal failed
         failed += row["status"] != "ok"
-        bar.update(bar.task_ids[0], advance=1, failed=failed)
+        bar.update(bar.task_ids[0], advance=1, failed=failed, refresh=True)
 
     try:
         outcome = api.effects(

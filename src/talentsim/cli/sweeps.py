@@ -22,13 +22,19 @@ from talentsim.cli.common import (
 @contextlib.contextmanager
 def _bar(quiet: bool, plan: Any) -> Iterator[Any]:
     """A progress bar of runs done and failed; yields its callback."""
-    bar = progress(quiet, len(plan.runs), plan.scenario.name, "runs, {task.fields[failed]} failed")
+    bar = progress(
+        quiet,
+        len(plan.runs),
+        plan.scenario.name,
+        "runs, {task.fields[failed]} failed",
+        auto_refresh=False,
+    )
     failed = 0
 
     def advance(row: dict) -> None:
         nonlocal failed
         failed += row["status"] != "ok"
-        bar.update(bar.task_ids[0], advance=1, failed=failed)
+        bar.update(bar.task_ids[0], advance=1, failed=failed, refresh=True)
 
     with bar:
         yield advance
