@@ -140,24 +140,25 @@ def cohort_rows(model: Model) -> dict[str, np.ndarray]:
     size = int(cohort.max()) - first + 1
     weight = people.view("weight")[slots]
     active = people.view("active")[slots]
+    # Counts over the finest cells (degree, segment, cohort; then status too), summed into
+    # the groups. A cohort's entrants are counted without their status, so that its size
+    # is the same sum of the same cells every year.
+    degrees, segments = len(EDUCATION), len(SEGMENTS)
+    fine = people.view("education")[slots] * segments + people.view("segment")[slots]
+    fine *= size
+    fine += index
+    entered = np.bincount(fine, weights=weight, minlength=degrees * segments * size)
     # 0: left the pool, 1: in the US, 2: in China
-    status = np.where(people.view("country")[slots] == Country.US.value, 1, 2)
-    status *= active
-    groupings = (
-        (None, 1),
-        (people.view("education")[slots], len(EDUCATION)),
-        (people.view("segment")[slots], len(SEGMENTS)),
-    )
-    entered, where = [], []
-    for codes, kinds in groupings:  # each bin sums its slots' weights in slot order
-        cell = index if codes is None else codes * size + index
-        entered.append(np.bincount(cell, weights=weight, minlength=kinds * size))
-        cell = cell * 3 + status
-        by_status = np.bincount(cell, weights=weight, minlength=kinds * size * 3)
-        where.append(by_status.reshape(-1, 3))
-    counts = np.stack([np.concatenate(entered), *np.concatenate(where)[:, 1:].T]).reshape(
-        3, len(COHORT_GROUPS), size
-    )  # (entered/in the US/in China, group, cohort)
+    cell = np.where(people.view("country")[slots] == Country.US.value, 1, 2)
+    cell *= active
+    cell += 3 * fine
+    by_status = np.bincount(cell, weights=weight, minlength=degrees * segments * size * 3)
+    counts = []
+    for cells in (entered, *by_status.reshape(-1, 3)[:, 1:].T):
+        cells = cells.reshape(degrees, segments, size)
+        groups = [cells.sum(axis=(0, 1))[None], cells.sum(axis=1), cells.sum(axis=0)]
+        counts.append(np.concatenate(groups))  # (group, cohort)
+    counts = np.stack(counts)  # (entered/in the US/in China, group, cohort)
     group, offset = np.nonzero(counts[0] > 0)
     years = first + offset
     return {
