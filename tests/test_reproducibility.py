@@ -4,6 +4,8 @@ baseline. Common random numbers across scenarios."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -111,3 +113,19 @@ def test_a_no_op_intervention_changes_nothing() -> None:
     a, b = run_scenario(base), run_scenario(noop)
     pd.testing.assert_frame_equal(a.timeseries, b.timeseries, check_exact=True)
     pd.testing.assert_frame_equal(a.survey, b.survey, check_exact=True)
+
+
+def test_results_do_not_depend_on_the_blas_thread_count(tmp_path: Path) -> None:
+    """A process whose BLAS runs threads (OPENBLAS_NUM_THREADS set by the user, or numpy
+    imported before talentsim) gets the same survey: the model makes no BLAS call, whose
+    sums are split across threads (np.dot did, in the survey's population shares)."""
+    tables = []
+    for threads in (1, 2):
+        out = tmp_path / f"threads{threads}"
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": str(threads)}
+        command = [sys.executable, "-m", "talentsim", "run", "--quiet", "--out", str(out)]
+        command += ["--set", "population.agents=8000", "--set", "time.end=2015"]
+        command += ["--set", "survey.years=[2015]"]
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        tables.append((out / "survey.parquet").read_bytes())
+    assert tables[0] == tables[1]

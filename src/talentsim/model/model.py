@@ -234,7 +234,7 @@ class TalentModel(mesa.Model):
         demography.set_weights(self)
         people = self.people
         in_us = people.view("active") & (people.view("country") == Country.US.value)
-        self.initial_in_us = float(np.dot(people.view("weight"), in_us))
+        self.initial_in_us = float(people.view("weight")[in_us].sum())
 
     def run(self) -> None:
         """Step until the end of the scenario's last year."""

@@ -88,7 +88,7 @@ def field_survey(model: Model) -> list[dict[str, object]]:
     rows += _categorical_rows(year, STATUS, STATUSES, founder, sample, prob)
     for bit, name in enumerate(REASONS):
         flag = (reasons >> bit) & 1
-        rows.append(_row(year, REASON, name, flag[sample].mean(), n, float(np.dot(prob, flag))))
+        rows.append(_row(year, REASON, name, flag[sample].mean(), n, float(prob[flag == 1].sum())))
     _rank(rows, REASON)
     return rows
 
