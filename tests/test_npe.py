@@ -14,6 +14,8 @@ from matplotlib import image as mpimg
 
 from talentsim.calibration.abc import Simulator, prepare
 from talentsim.calibration.coverage import per_parameter, ranks, tarp
+from talentsim.calibration.npe import NpeError
+from talentsim.calibration.npe_run import conditioned_targets
 from talentsim.cli import main
 from talentsim.model.stages.survey import LEVEL, SECTOR
 from talentsim.runs.sweep_store import COHORTS, RUNS, SURVEY, TIMESERIES
@@ -395,3 +397,19 @@ def test_coverage_checks_round_trip_through_their_file(tmp_path) -> None:
     assert (again.tarp_ecp == checks.tarp_ecp).all() and again.summary() == checks.summary()
     (tmp_path / "coverage.json").write_text("[1, 2]")
     assert Coverage.load(tmp_path) is None  # not the checks: computed again
+
+
+def test_leave_out_names_a_measure_or_one_of_its_categories(tmp_path: Path) -> None:
+    _write_targets(tmp_path, "targets.csv", dict.fromkeys(KEYS, 0.2))
+    scenario = _scenario(tmp_path)
+    text = scenario.read_text()
+
+    def kept(leave_out: str) -> list[str]:
+        scenario.write_text(text.replace("seed: 3}", f"seed: 3, leave_out: [{leave_out}]}}"))
+        return list(conditioned_targets(prepare(load_scenario(scenario)))["key"])
+
+    assert kept(f"'{LEVEL}'") == KEYS[:2]
+    assert kept(f"'{LEVEL}|staff'") == [*KEYS[:2], KEYS[3]]
+    assert kept(f"'{SECTOR}|technology', '{LEVEL}|junior manager'") == [KEYS[2]]
+    with pytest.raises(NpeError, match="measure\\|category"):
+        kept(f"'{LEVEL}|director'")

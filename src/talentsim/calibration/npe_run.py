@@ -51,20 +51,25 @@ COVERAGE_DRAWS = 500
 def conditioned_targets(setup: CalibrationSetup) -> pd.DataFrame:
     """The target rows the estimator is conditioned on.
 
-    All but those of measures weighted 0 and those in `npe.leave_out`.
+    All but those of measures weighted 0 and those `npe.leave_out` names: a measure (all
+    its rows) or `measure|category` (that category's rows, in every year).
 
     Raises:
-        NpeError: For a left-out measure no target has, or if no target is left.
+        NpeError: For a left-out entry no target has, or if no target is left.
     """
     config = setup.config
-    measures = set(setup.targets["measure"])
-    unknown = [m for m in config.npe.leave_out if m not in measures]
+    targets = setup.targets
+    pairs = targets["measure"] + "|" + targets["category"].astype(str)
+    named = set(targets["measure"]) | set(pairs)
+    unknown = [entry for entry in config.npe.leave_out if entry not in named]
     if unknown:
         raise NpeError(
-            "calibration.npe.leave_out", f"no target has the measure(s) {', '.join(unknown)}"
+            "calibration.npe.leave_out",
+            f"no target has the measure (or measure|category) {', '.join(unknown)}",
         )
     dropped = set(config.npe.leave_out) | {m for m, w in config.weights.items() if w == 0}
-    kept = setup.targets[~setup.targets["measure"].isin(dropped)].reset_index(drop=True)
+    kept = targets[~(targets["measure"].isin(dropped) | pairs.isin(dropped))]
+    kept = kept.reset_index(drop=True)
     if kept.empty:
         raise NpeError("calibration.npe.leave_out", "every target is left out")
     return kept

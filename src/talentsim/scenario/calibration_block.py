@@ -176,9 +176,10 @@ class NpeSettings(Section):
     )
     leave_out: list[str] = Field(
         default_factory=list,
-        description="Measures the estimator is not conditioned on (measures weighted 0 are "
-        "always left out): those the model cannot reproduce, which would pull the posterior "
-        "off.",
+        description="What the estimator is not conditioned on: measures (all their rows), or "
+        "`measure|category` (one category's rows in every year); measures weighted 0 are "
+        "always left out. For figures the model cannot reproduce, which would pull the "
+        "posterior off.",
     )
     seed: int = Field(
         0, description="Seed of the training design and the estimators.", ge=0, le=2**32 - 1
