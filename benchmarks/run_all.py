@@ -152,7 +152,8 @@ def calibration_figures() -> dict:
         npe = json.loads(CURATED_NPE.read_text())
         figures["npe_calibration_wall_minutes"] = round(npe["npe_seconds"] / 60, 1)
         figures["npe_calibration_full_run"] = {
-            "simulations": sum(r["run"] + r["stored_before"] for r in npe["rounds"]),
+            "simulations": sum(r["run"] + r["stored_before"] for r in npe["rounds"])
+            + (npe.get("refine") or {}).get("simulations", 0),
             "coverage": npe["coverage"],
             "started_utc": npe["started_utc"],
             "git_commit": npe["git_commit"],
